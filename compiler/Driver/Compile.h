@@ -1,0 +1,35 @@
+//===- Compile.h - moe MLIR → hexmoe artifact ---------------------*- C++ -*-===//
+#ifndef HEXMOE_COMPILER_DRIVER_COMPILE_H
+#define HEXMOE_COMPILER_DRIVER_COMPILE_H
+
+#include "compiler/Pipelines/Pipelines.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace hexmoe::compiler {
+
+struct CompileOptions {
+  /// "cpu", "cpu:x86-64-v3", "cpu:x86-64-v4" or "cpu:native".
+  std::string target = "cpu";
+  MoEPipelineOptions pipeline;
+  /// Recorded in the artifact.
+  std::string source;
+};
+
+/// Loads the dialects the driver needs into `context`. Targets register
+/// themselves separately (e.g. hexmoe::cpu::registerCpuTarget()).
+void prepareContext(mlir::MLIRContext &context);
+
+/// Runs the moe pipeline and the target on `module` and returns the artifact
+/// file bytes (container header + FlatBuffer). Errors go to the context's
+/// diagnostic handler.
+mlir::FailureOr<std::vector<uint8_t>> compileModule(mlir::ModuleOp module,
+                                                    const CompileOptions &options);
+
+} // namespace hexmoe::compiler
+
+#endif // HEXMOE_COMPILER_DRIVER_COMPILE_H

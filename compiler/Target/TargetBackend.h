@@ -1,0 +1,75 @@
+//===- TargetBackend.h - the seam every hexmoe target plugs into --*- C++ -*-===//
+//
+// A target turns a module of fused, kernel-level moe ops into executables for
+// one device class. Every target implements the pure virtuals; optional
+// capabilities are `supportsX()` queries with conservative defaults, so a new
+// chip starts small and grows. Targets register themselves; shared compiler
+// code never includes a target.
+//
+//===----------------------------------------------------------------------===//
+#ifndef HEXMOE_COMPILER_TARGET_TARGETBACKEND_H
+#define HEXMOE_COMPILER_TARGET_TARGETBACKEND_H
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LLVM.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace hexmoe::compiler {
+
+/// A kernel every executable variant of the artifact provides.
+struct KernelInfo {
+  std::string name;
+  int numBindings = 0;
+};
+
+/// One compiled CPU variant: an ELF shared object and the x86 features its
+/// code needs (names as in /proc/cpuinfo flags).
+struct CpuVariantBinary {
+  std::string isa;
+  std::vector<std::string> requiredFeatures;
+  std::vector<uint8_t> sharedObject;
+};
+
+/// What a target hands back to the artifact writer.
+struct TargetResult {
+  /// The launch plans, in the `moe.functions` form of moe-cpu-outline-kernels.
+  mlir::ArrayAttr functions;
+  std::vector<KernelInfo> kernels;
+  std::vector<CpuVariantBinary> cpuVariants;
+};
+
+class TargetBackend {
+public:
+  virtual ~TargetBackend() = default;
+
+  /// The name used in `--target=NAME[:VARIANT]`.
+  virtual llvm::StringRef name() const = 0;
+  virtual llvm::StringRef description() const = 0;
+  /// The variants accepted after the colon, for --help.
+  virtual std::vector<std::string> variantNames() const = 0;
+
+  /// Compiles `module` (fused moe ops, after the shared pipeline) for the
+  /// variant (empty: the target's default set). Reports errors through MLIR
+  /// diagnostics on the module.
+  virtual mlir::FailureOr<TargetResult> compile(mlir::ModuleOp module,
+                                                llvm::StringRef variant) = 0;
+
+  virtual bool supportsBf16Weights() const { return false; }
+  virtual bool supportsFp8Weights() const { return false; }
+  virtual bool supportsDynamicTokens() const { return false; }
+};
+
+/// The registry of targets. Each target's library provides a registration
+/// function that the tools call once.
+void registerTargetBackend(std::unique_ptr<TargetBackend> target);
+TargetBackend *lookupTargetBackend(llvm::StringRef name);
+std::vector<TargetBackend *> registeredTargetBackends();
+
+} // namespace hexmoe::compiler
+
+#endif // HEXMOE_COMPILER_TARGET_TARGETBACKEND_H

@@ -1,0 +1,179 @@
+// Container header, checksum and structural verification of artifacts.
+#include "runtime/schema/artifact_file.h"
+
+#include <cstring>
+
+#include "artifact_generated.h"
+
+namespace hexmoe::schema {
+namespace {
+
+constexpr char kMagic[8] = {'H', 'E', 'X', 'M', 'O', 'E', '\0', 'A'};
+
+void putLE(uint8_t* p, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
+}
+
+uint64_t getLE(const uint8_t* p, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
+  return v;
+}
+
+/// Checks what the FlatBuffer verifier cannot: that every index points inside
+/// its table and every extent is well formed.
+bool checkReferences(const Artifact& a, std::string& error) {
+  const int numKernels = a.kernels() ? static_cast<int>(a.kernels()->size()) : 0;
+  for (int k = 0; k < numKernels; ++k) {
+    const Kernel* kernel = a.kernels()->Get(k);
+    if (!kernel->name() || kernel->name()->size() == 0) {
+      error = "kernel " + std::to_string(k) + " has no name";
+      return false;
+    }
+    if (kernel->num_bindings() < 0) {
+      error = "kernel '" + kernel->name()->str() + "' has a negative binding count";
+      return false;
+    }
+  }
+  if (!a.functions() || a.functions()->size() == 0) {
+    error = "artifact has no functions";
+    return false;
+  }
+  for (const Function* f : *a.functions()) {
+    if (!f->name()) {
+      error = "a function has no name";
+      return false;
+    }
+    const std::string fn = "function '" + f->name()->str() + "': ";
+    const int numDims = f->dim_names() ? static_cast<int>(f->dim_names()->size()) : 0;
+    const int numBuffers = f->buffers() ? static_cast<int>(f->buffers()->size()) : 0;
+    for (int b = 0; b < numBuffers; ++b) {
+      const Buffer* buf = f->buffers()->Get(b);
+      const std::string bn = fn + "buffer " + std::to_string(b) + ": ";
+      if (buf->element_type() < ElementType_MIN || buf->element_type() > ElementType_MAX) {
+        error = bn + "unknown element type";
+        return false;
+      }
+      if (buf->kind() < BufferKind_MIN || buf->kind() > BufferKind_MAX) {
+        error = bn + "unknown buffer kind";
+        return false;
+      }
+      if (!buf->shape()) continue;
+      for (const Extent* e : *buf->shape()) {
+        if (e->dim() >= numDims || (e->dim() < 0 && e->static_size() < 0) ||
+            (e->dim() >= 0 && e->factor() <= 0)) {
+          error = bn + "malformed extent";
+          return false;
+        }
+      }
+    }
+    if (!f->dispatches()) continue;
+    for (const Dispatch* d : *f->dispatches()) {
+      if (d->kernel() < 0 || d->kernel() >= numKernels) {
+        error = fn + "dispatch names kernel " + std::to_string(d->kernel()) +
+                " of " + std::to_string(numKernels);
+        return false;
+      }
+      const Kernel* kernel = a.kernels()->Get(d->kernel());
+      const int numBindings = d->bindings() ? static_cast<int>(d->bindings()->size()) : 0;
+      if (numBindings != kernel->num_bindings()) {
+        error = fn + "dispatch of '" + kernel->name()->str() + "' binds " +
+                std::to_string(numBindings) + " buffers, kernel takes " +
+                std::to_string(kernel->num_bindings());
+        return false;
+      }
+      for (int i = 0; i < numBindings; ++i) {
+        int b = d->bindings()->Get(i);
+        if (b < 0 || b >= numBuffers) {
+          error = fn + "dispatch of '" + kernel->name()->str() + "' binds buffer " +
+                  std::to_string(b) + " of " + std::to_string(numBuffers);
+          return false;
+        }
+      }
+      if (d->workgroups() < 0 || d->workgroup_dim() >= numDims ||
+          (d->workgroup_dim() >= 0 && d->workgroup_tile() <= 0)) {
+        error = fn + "dispatch of '" + kernel->name()->str() + "' has a malformed workgroup count";
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+uint64_t fnv1a64(const uint8_t* data, size_t size) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (size_t i = 0; i < size; ++i) {
+    h ^= data[i];
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+std::vector<uint8_t> wrapArtifact(const uint8_t* payload, size_t size) {
+  std::vector<uint8_t> out(kHeaderSize + size);
+  std::memcpy(out.data(), kMagic, sizeof(kMagic));
+  putLE(out.data() + 8, kSchemaVersion, 4);
+  putLE(out.data() + 12, kHeaderSize, 4);
+  putLE(out.data() + 16, size, 8);
+  putLE(out.data() + 24, fnv1a64(payload, size), 8);
+  if (size) std::memcpy(out.data() + kHeaderSize, payload, size);
+  return out;
+}
+
+const Artifact* verifyArtifact(const uint8_t* data, size_t size, const std::string& what,
+                               std::string& error) {
+  error.clear();
+  if (size < kHeaderSize || std::memcmp(data, kMagic, sizeof(kMagic)) != 0) {
+    error = what + ": not a hexmoe artifact (bad magic or shorter than the " +
+            std::to_string(kHeaderSize) + "-byte header)";
+    return nullptr;
+  }
+  const uint64_t version = getLE(data + 8, 4);
+  if (version != kSchemaVersion) {
+    error = what + ": artifact schema version " + std::to_string(version) +
+            ", this runtime reads version " + std::to_string(kSchemaVersion) +
+            "; recompile it with a matching hexmoe-compile";
+    return nullptr;
+  }
+  const uint64_t headerSize = getLE(data + 12, 4);
+  const uint64_t payloadSize = getLE(data + 16, 8);
+  if (headerSize != kHeaderSize) {
+    error = what + ": header size " + std::to_string(headerSize) + ", expected " +
+            std::to_string(kHeaderSize);
+    return nullptr;
+  }
+  if (payloadSize != size - kHeaderSize) {
+    error = what + ": header says " + std::to_string(payloadSize) + " payload bytes, file has " +
+            std::to_string(size - kHeaderSize) + " (truncated or padded)";
+    return nullptr;
+  }
+  const uint8_t* payload = data + kHeaderSize;
+  if (fnv1a64(payload, payloadSize) != getLE(data + 24, 8)) {
+    error = what + ": checksum mismatch (the file is corrupted)";
+    return nullptr;
+  }
+  if (reinterpret_cast<uintptr_t>(payload) % 8 != 0) {
+    error = what + ": payload is not 8-byte aligned in memory";
+    return nullptr;
+  }
+  if (!ArtifactBufferHasIdentifier(payload)) {
+    error = what + ": payload lacks the HXM1 file identifier";
+    return nullptr;
+  }
+  flatbuffers::Verifier verifier(payload, payloadSize);
+  if (!VerifyArtifactBuffer(verifier)) {
+    error = what + ": FlatBuffer verification failed";
+    return nullptr;
+  }
+  const Artifact* artifact = GetArtifact(payload);
+  std::string detail;
+  if (!checkReferences(*artifact, detail)) {
+    error = what + ": " + detail;
+    return nullptr;
+  }
+  return artifact;
+}
+
+}  // namespace hexmoe::schema

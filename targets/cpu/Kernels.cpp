@@ -1,0 +1,400 @@
+//===- Kernels.cpp - CPU kernels for the grouped moe ops ------------------===//
+//
+// Work split: the router and combine take tiles of tokens; the grouped expert
+// kernels take (expert, tile of output rows) pairs, so each workgroup streams
+// one slab of one expert's weights once and applies it to all of that
+// expert's token rows while the slab is in cache. The runtime hands out
+// workgroups dynamically, which balances skewed routing.
+//
+//===----------------------------------------------------------------------===//
+#include "targets/cpu/Kernels.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <limits>
+
+using namespace mlir;
+
+namespace hexmoe::cpu {
+namespace {
+
+constexpr int64_t kRouterTokensPerWorkgroup = 4;
+constexpr int64_t kCombineTokensPerWorkgroup = 8;
+constexpr int64_t kDenseTokensPerWorkgroup = 16;
+constexpr int64_t kOutputRowsPerWorkgroup = 32;
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// Weight rows handled together by one dot tile: 4 when they divide evenly.
+int64_t weightRowsPerTile(int64_t rows) { return rows % 4 == 0 ? 4 : 1; }
+
+/// Output rows of a workgroup: a multiple of the tile, at most the total.
+int64_t rowsPerWorkgroup(int64_t rows) {
+  int64_t tile = weightRowsPerTile(rows);
+  return std::min<int64_t>(rows, kOutputRowsPerWorkgroup) / tile * tile;
+}
+
+Value cmpGt(KernelBuilder &kb, Value a, Value c) {
+  return arith::CmpFOp::create(kb.b(), kb.loc(), arith::CmpFPredicate::OGT, a, c);
+}
+Value select(KernelBuilder &kb, Value cond, Value a, Value c) {
+  return arith::SelectOp::create(kb.b(), kb.loc(), cond, a, c);
+}
+Value negInf(KernelBuilder &kb) { return kb.f32(-std::numeric_limits<double>::infinity()); }
+
+/// Returns (max value, its lowest index) of mem[lo + j*stride] for j < n.
+std::pair<Value, Value> argmax(KernelBuilder &kb, Value mem, int64_t n) {
+  SmallVector<Value> best =
+      kb.loop(kb.idx(0), kb.idx(n), kb.idx(1), ValueRange{negInf(kb), kb.idx(0)},
+              [&](Value i, ValueRange carried) {
+                Value v = kb.load(mem, i);
+                Value better = cmpGt(kb, v, carried[0]);
+                return SmallVector<Value>{select(kb, better, v, carried[0]),
+                                          select(kb, better, i, carried[1])};
+              });
+  return {best[0], best[1]};
+}
+
+/// The gate activation: silu(x) = x / (1 + e^-x), gelu(x) = x/2 (1 + erf(x/√2)).
+Value activate(KernelBuilder &kb, Value x, bool gelu) {
+  OpBuilder &b = kb.b();
+  Location loc = kb.loc();
+  if (gelu) {
+    Value e = math::ErfOp::create(b, loc, kb.mul(x, kb.f32(0.70710678118654752)));
+    return kb.mul(kb.mul(x, kb.f32(0.5)), kb.add(e, kb.f32(1.0)));
+  }
+  Value negX = arith::NegFOp::create(b, loc, x);
+  Value denom = kb.add(math::ExpOp::create(b, loc, negX), kb.f32(1.0));
+  return arith::DivFOp::create(b, loc, x, denom);
+}
+
+Value sigmoid(KernelBuilder &kb, Value x) {
+  Value negX = arith::NegFOp::create(kb.b(), kb.loc(), x);
+  Value denom = kb.add(math::ExpOp::create(kb.b(), kb.loc(), negX), kb.f32(1.0));
+  return arith::DivFOp::create(kb.b(), kb.loc(), kb.f32(1.0), denom);
+}
+
+/// The rows [begin, end) a grouped kernel's expert owns, or a dense kernel's
+/// token tile.
+struct RowRange {
+  Value begin, end, expert;
+};
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Router
+//===----------------------------------------------------------------------===//
+
+Launch emitRouter(KernelBuilder &kb, const RouterSpec &s) {
+  const int64_t h = s.hidden, e = s.experts, k = s.topK;
+  Type f32 = kb.b().getF32Type(), i32 = kb.b().getI32Type();
+  Value t = kb.size(s.tokens);
+  int slot = 0;
+  Value hidden = kb.binding(slot++, f32, kb.mul(t, kb.idx(h)));
+  Value weight = kb.binding(slot++, s.weightType, kb.idx(e * h));
+  Value bias = s.hasBias ? kb.binding(slot++, f32, kb.idx(e)) : Value();
+  Value ids = kb.binding(slot++, i32, kb.mul(t, kb.idx(k)));
+  Value weights = kb.binding(slot++, f32, kb.mul(t, kb.idx(k)));
+
+  Value scores = kb.scratch(e, f32);
+  Value choice = kb.scratch(e, f32);
+  Value groupScore = s.nGroup > 1 ? kb.scratch(s.nGroup, f32) : Value();
+  Value groupKeep = s.nGroup > 1 ? kb.scratch(s.nGroup, f32) : Value();
+
+  Value t0 = kb.mul(kb.workgroupId(), kb.idx(kRouterTokensPerWorkgroup));
+  Value t1 = kb.min(kb.add(t0, kb.idx(kRouterTokensPerWorkgroup)), t);
+  kb.loop(t0, t1, kb.idx(1), [&](Value tok) {
+    // Logits, four router rows per dot tile.
+    KernelBuilder::Row x{hidden, kb.mul(tok, kb.idx(h))};
+    auto logitsFor = [&](Value row, int64_t n) {
+      SmallVector<KernelBuilder::Row> w;
+      for (int64_t j = 0; j < n; ++j)
+        w.push_back({weight, kb.mul(kb.add(row, kb.idx(j)), kb.idx(h))});
+      SmallVector<Value> sums = kb.dotTile({x}, w, h);
+      for (int64_t j = 0; j < n; ++j) kb.store(sums[j], scores, kb.add(row, kb.idx(j)));
+    };
+    kb.tiledLoop(kb.idx(0), kb.idx(e), weightRowsPerTile(e), [&](Value r) {
+      logitsFor(r, weightRowsPerTile(e));
+    }, [&](Value r) { logitsFor(r, 1); });
+
+    // Scores.
+    if (s.sigmoid) {
+      kb.loop(kb.idx(0), kb.idx(e), kb.idx(1),
+              [&](Value i) { kb.store(sigmoid(kb, kb.load(scores, i)), scores, i); });
+    } else {
+      Value maxLogit = argmax(kb, scores, e).first;
+      Value sum = kb.loop(kb.idx(0), kb.idx(e), kb.idx(1), ValueRange{kb.f32(0.0)},
+                          [&](Value i, ValueRange carried) {
+                            Value d = arith::SubFOp::create(kb.b(), kb.loc(),
+                                                            kb.load(scores, i), maxLogit);
+                            Value ex = math::ExpOp::create(kb.b(), kb.loc(), d);
+                            kb.store(ex, scores, i);
+                            return SmallVector<Value>{kb.add(carried[0], ex)};
+                          })[0];
+      kb.loop(kb.idx(0), kb.idx(e), kb.idx(1), [&](Value i) {
+        kb.store(arith::DivFOp::create(kb.b(), kb.loc(), kb.load(scores, i), sum), scores, i);
+      });
+    }
+
+    // Selection scores: the correction bias shifts selection, never weights.
+    kb.loop(kb.idx(0), kb.idx(e), kb.idx(1), [&](Value i) {
+      Value v = kb.load(scores, i);
+      if (bias) v = kb.add(v, kb.load(bias, i));
+      kb.store(v, choice, i);
+    });
+
+    // Group-limited selection (DeepSeek-V3): rate each group by its two best
+    // selection scores, keep the best topk_group groups, and zero the rest
+    // (as Hugging Face's DeepseekV3MoE does).
+    if (s.nGroup > 1) {
+      const int64_t groupSize = e / s.nGroup;
+      kb.loop(kb.idx(0), kb.idx(s.nGroup), kb.idx(1), [&](Value g) {
+        Value base = kb.mul(g, kb.idx(groupSize));
+        SmallVector<Value> top2 = kb.loop(
+            kb.idx(0), kb.idx(groupSize), kb.idx(1), ValueRange{negInf(kb), negInf(kb)},
+            [&](Value j, ValueRange c) {
+              Value v = kb.load(choice, kb.add(base, j));
+              Value above1 = cmpGt(kb, v, c[0]);
+              Value above2 = cmpGt(kb, v, c[1]);
+              Value second = select(kb, above1, c[0], select(kb, above2, v, c[1]));
+              return SmallVector<Value>{select(kb, above1, v, c[0]), second};
+            });
+        Value rating = groupSize >= 2 ? kb.add(top2[0], top2[1]) : top2[0];
+        kb.store(rating, groupScore, g);
+        kb.store(kb.f32(0.0), groupKeep, g);
+      });
+      kb.loop(kb.idx(0), kb.idx(s.topkGroup), kb.idx(1), [&](Value) {
+        Value best = argmax(kb, groupScore, s.nGroup).second;
+        kb.store(kb.f32(1.0), groupKeep, best);
+        kb.store(negInf(kb), groupScore, best);
+      });
+      kb.loop(kb.idx(0), kb.idx(e), kb.idx(1), [&](Value i) {
+        Value keep = kb.load(groupKeep, kb.divIdx(i, kb.idx(groupSize)));
+        Value kept = cmpGt(kb, keep, kb.f32(0.5));
+        kb.store(select(kb, kept, kb.load(choice, i), kb.f32(0.0)), choice, i);
+      });
+    }
+
+    // Top-k by repeated argmax (k is small), ties to the lower index.
+    Value outBase = kb.mul(tok, kb.idx(k));
+    Value total = kb.loop(kb.idx(0), kb.idx(k), kb.idx(1), ValueRange{kb.f32(0.0)},
+                          [&](Value j, ValueRange carried) {
+                            Value best = argmax(kb, choice, e).second;
+                            Value w = kb.load(scores, best);
+                            kb.store(kb.toI32(best), ids, kb.add(outBase, j));
+                            kb.store(w, weights, kb.add(outBase, j));
+                            kb.store(negInf(kb), choice, best);
+                            return SmallVector<Value>{kb.add(carried[0], w)};
+                          })[0];
+    Value factor = kb.f32(s.scale);
+    if (s.normTopkProb) {
+      Value denom = kb.add(total, kb.f32(1e-20));
+      factor = arith::DivFOp::create(kb.b(), kb.loc(), factor, denom);
+    }
+    if (s.normTopkProb || s.scale != 1.0) {
+      kb.loop(kb.idx(0), kb.idx(k), kb.idx(1), [&](Value j) {
+        Value at = kb.add(outBase, j);
+        kb.store(kb.mul(kb.load(weights, at), factor), weights, at);
+      });
+    }
+  });
+  kb.finish();
+  return {1, true, kRouterTokensPerWorkgroup};
+}
+
+//===----------------------------------------------------------------------===//
+// Sort by expert
+//===----------------------------------------------------------------------===//
+
+Launch emitSortByExpert(KernelBuilder &kb, const SortSpec &s) {
+  Type i32 = kb.b().getI32Type();
+  Value n = kb.mul(kb.size(s.tokens), kb.idx(s.topK));
+  Value ids = kb.binding(0, i32, n);
+  Value offsets = kb.binding(1, i32, kb.idx(s.experts + 1));
+  Value copies = kb.binding(2, i32, n);
+  Value inverse = kb.binding(3, i32, n);
+  Value cursor = kb.scratch(s.experts, i32);
+  Value one = kb.i32(1);
+
+  kb.loop(kb.idx(0), kb.idx(s.experts + 1), kb.idx(1),
+          [&](Value i) { kb.store(kb.i32(0), offsets, i); });
+  kb.loop(kb.idx(0), n, kb.idx(1), [&](Value c) {
+    Value slot = kb.add(kb.toIndex(kb.load(ids, c)), kb.idx(1));
+    kb.store(kb.add(kb.load(offsets, slot), one), offsets, slot);
+  });
+  kb.loop(kb.idx(0), kb.idx(s.experts), kb.idx(1), [&](Value i) {
+    Value next = kb.add(i, kb.idx(1));
+    Value start = kb.load(offsets, i);
+    kb.store(kb.add(kb.load(offsets, next), start), offsets, next);
+    kb.store(start, cursor, i);
+  });
+  // A stable counting sort: copies of one expert keep token order.
+  kb.loop(kb.idx(0), n, kb.idx(1), [&](Value c) {
+    Value expert = kb.toIndex(kb.load(ids, c));
+    Value row = kb.load(cursor, expert);
+    kb.store(kb.toI32(c), copies, kb.toIndex(row));
+    kb.store(row, inverse, c);
+    kb.store(kb.add(row, one), cursor, expert);
+  });
+  kb.finish();
+  return {1, false, 1};
+}
+
+//===----------------------------------------------------------------------===//
+// Grouped gate/up + activation, and grouped down
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Splits the workgroup id into (expert or token tile, output-row tile) and
+/// returns the rows it covers.
+RowRange rowsOf(KernelBuilder &kb, bool grouped, Value offsets, Value tokens, Value wgOuter) {
+  if (grouped) {
+    Value begin = kb.toIndex(kb.load(offsets, wgOuter));
+    Value end = kb.toIndex(kb.load(offsets, kb.add(wgOuter, kb.idx(1))));
+    return {begin, end, wgOuter};
+  }
+  Value begin = kb.mul(wgOuter, kb.idx(kDenseTokensPerWorkgroup));
+  Value end = kb.min(kb.add(begin, kb.idx(kDenseTokensPerWorkgroup)), tokens);
+  return {begin, end, kb.idx(0)};
+}
+
+} // namespace
+
+Launch emitGateUp(KernelBuilder &kb, const GateUpSpec &s) {
+  const int64_t h = s.hidden, inter = s.inter, e = s.grouped ? s.experts : 1;
+  Type f32 = kb.b().getF32Type(), i32 = kb.b().getI32Type();
+  Value t = kb.size(s.tokens);
+  Value rows = s.grouped ? kb.mul(t, kb.idx(s.topK)) : t;
+  Value hidden = kb.binding(0, f32, kb.mul(t, kb.idx(h)));
+  Value gate = kb.binding(1, s.weightType, kb.idx(e * inter * h));
+  Value up = kb.binding(2, s.weightType, kb.idx(e * inter * h));
+  Value copies = s.grouped ? kb.binding(3, i32, rows) : Value();
+  Value offsets = s.grouped ? kb.binding(4, i32, kb.idx(e + 1)) : Value();
+  Value out = kb.binding(s.grouped ? 5 : 3, f32, kb.mul(rows, kb.idx(inter)));
+
+  const int64_t tileRows = rowsPerWorkgroup(inter), tiles = ceilDiv(inter, tileRows);
+  Value outer = kb.divIdx(kb.workgroupId(), kb.idx(tiles));
+  Value i0 = kb.mul(kb.remIdx(kb.workgroupId(), kb.idx(tiles)), kb.idx(tileRows));
+  Value i1 = kb.min(kb.add(i0, kb.idx(tileRows)), kb.idx(inter));
+  RowRange range = rowsOf(kb, s.grouped, offsets, t, outer);
+  Value expertBase = kb.mul(range.expert, kb.idx(inter * h));
+
+  // For each slab of gate/up rows, every token row of the expert: the slab
+  // stays in L1/L2 while the rows stream by.
+  auto slab = [&](Value i, int64_t n) {
+    kb.loop(range.begin, range.end, kb.idx(1), [&](Value r) {
+      Value token = s.grouped ? kb.divIdx(kb.toIndex(kb.load(copies, r)), kb.idx(s.topK)) : r;
+      SmallVector<KernelBuilder::Row> w;
+      for (Value mat : {gate, up})
+        for (int64_t j = 0; j < n; ++j)
+          w.push_back({mat, kb.add(expertBase, kb.mul(kb.add(i, kb.idx(j)), kb.idx(h)))});
+      SmallVector<Value> sums = kb.dotTile({{hidden, kb.mul(token, kb.idx(h))}}, w, h);
+      Value outRow = kb.mul(r, kb.idx(inter));
+      for (int64_t j = 0; j < n; ++j) {
+        Value a = kb.mul(activate(kb, sums[j], s.gelu), sums[n + j]);
+        kb.store(a, out, kb.add(outRow, kb.add(i, kb.idx(j))));
+      }
+    });
+  };
+  const int64_t step = weightRowsPerTile(inter);
+  kb.tiledLoop(i0, i1, step, [&](Value i) { slab(i, step); }, [&](Value i) { slab(i, 1); });
+  kb.finish();
+  if (s.grouped) return {e * tiles, false, 1};
+  return {tiles, true, kDenseTokensPerWorkgroup};
+}
+
+Launch emitDown(KernelBuilder &kb, const DownSpec &s) {
+  const int64_t h = s.hidden, inter = s.inter, e = s.grouped ? s.experts : 1;
+  Type f32 = kb.b().getF32Type(), i32 = kb.b().getI32Type();
+  Value rows = kb.size(s.rows);
+  Value t = rows;
+  Value act = kb.binding(0, f32, kb.mul(rows, kb.idx(inter)));
+  Value down = kb.binding(1, s.weightType, kb.idx(e * h * inter));
+  Value offsets = s.grouped ? kb.binding(2, i32, kb.idx(e + 1)) : Value();
+  Value out = kb.binding(s.grouped ? 3 : 2, f32, kb.mul(rows, kb.idx(h)));
+
+  const int64_t tileRows = rowsPerWorkgroup(h), tiles = ceilDiv(h, tileRows);
+  Value outer = kb.divIdx(kb.workgroupId(), kb.idx(tiles));
+  Value h0 = kb.mul(kb.remIdx(kb.workgroupId(), kb.idx(tiles)), kb.idx(tileRows));
+  Value h1 = kb.min(kb.add(h0, kb.idx(tileRows)), kb.idx(h));
+  RowRange range = rowsOf(kb, s.grouped, offsets, t, outer);
+  Value expertBase = kb.mul(range.expert, kb.idx(h * inter));
+
+  // Two token rows by n weight rows per dot tile.
+  auto tile = [&](Value r, int64_t nr, Value hh, int64_t n) {
+    SmallVector<KernelBuilder::Row> a, w;
+    for (int64_t q = 0; q < nr; ++q)
+      a.push_back({act, kb.mul(kb.add(r, kb.idx(q)), kb.idx(inter))});
+    for (int64_t j = 0; j < n; ++j)
+      w.push_back({down, kb.add(expertBase, kb.mul(kb.add(hh, kb.idx(j)), kb.idx(inter)))});
+    SmallVector<Value> sums = kb.dotTile(a, w, inter);
+    for (int64_t q = 0; q < nr; ++q)
+      for (int64_t j = 0; j < n; ++j)
+        kb.store(sums[q * n + j], out,
+                 kb.add(kb.mul(kb.add(r, kb.idx(q)), kb.idx(h)), kb.add(hh, kb.idx(j))));
+  };
+  auto slab = [&](Value hh, int64_t n) {
+    kb.tiledLoop(range.begin, range.end, 2, [&](Value r) { tile(r, 2, hh, n); },
+                 [&](Value r) { tile(r, 1, hh, n); });
+  };
+  const int64_t step = weightRowsPerTile(h);
+  kb.tiledLoop(h0, h1, step, [&](Value hh) { slab(hh, step); }, [&](Value hh) { slab(hh, 1); });
+  kb.finish();
+  if (s.grouped) return {e * tiles, false, 1};
+  return {tiles, true, kDenseTokensPerWorkgroup};
+}
+
+//===----------------------------------------------------------------------===//
+// Combine
+//===----------------------------------------------------------------------===//
+
+Launch emitCombine(KernelBuilder &kb, const CombineSpec &s) {
+  const int64_t h = s.hidden, k = s.topK, vw = kb.config().vectorWidth;
+  Type f32 = kb.b().getF32Type(), i32 = kb.b().getI32Type();
+  Value t = kb.size(s.tokens);
+  Value n = kb.mul(t, kb.idx(k));
+  int slot = 0;
+  Value expertOut = kb.binding(slot++, f32, kb.mul(n, kb.idx(h)));
+  Value inverse = kb.binding(slot++, i32, n);
+  Value weights = kb.binding(slot++, f32, n);
+  Value shared = s.hasShared ? kb.binding(slot++, f32, kb.mul(t, kb.idx(h))) : Value();
+  Value out = kb.binding(slot++, f32, kb.mul(t, kb.idx(h)));
+
+  Value t0 = kb.mul(kb.workgroupId(), kb.idx(kCombineTokensPerWorkgroup));
+  Value t1 = kb.min(kb.add(t0, kb.idx(kCombineTokensPerWorkgroup)), t);
+  kb.loop(t0, t1, kb.idx(1), [&](Value tok) {
+    SmallVector<Value> rowBase, weight;
+    for (int64_t j = 0; j < k; ++j) {
+      Value copy = kb.add(kb.mul(tok, kb.idx(k)), kb.idx(j));
+      rowBase.push_back(kb.mul(kb.toIndex(kb.load(inverse, copy)), kb.idx(h)));
+      weight.push_back(kb.load(weights, copy));
+    }
+    Value outBase = kb.mul(tok, kb.idx(h));
+    auto accumulate = [&](Value col, bool vector) {
+      Value at = kb.add(outBase, col);
+      Value acc = shared ? (vector ? kb.loadVec(shared, at) : kb.load(shared, at))
+                         : (vector ? kb.splat(kb.f32(0.0)) : kb.f32(0.0));
+      for (int64_t j = 0; j < k; ++j) {
+        Value y = vector ? kb.loadVec(expertOut, kb.add(rowBase[j], col))
+                         : kb.load(expertOut, kb.add(rowBase[j], col));
+        Value w = vector ? kb.splat(weight[j]) : weight[j];
+        acc = vector ? Value(vector::FMAOp::create(kb.b(), kb.loc(), w, y, acc))
+                     : Value(math::FmaOp::create(kb.b(), kb.loc(), w, y, acc));
+      }
+      if (vector)
+        kb.storeVec(acc, out, at);
+      else
+        kb.store(acc, out, at);
+    };
+    kb.tiledLoop(kb.idx(0), kb.idx(h), vw, [&](Value c) { accumulate(c, true); },
+                 [&](Value c) { accumulate(c, false); });
+  });
+  kb.finish();
+  return {1, true, kCombineTokensPerWorkgroup};
+}
+
+} // namespace hexmoe::cpu

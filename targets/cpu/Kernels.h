@@ -1,0 +1,72 @@
+//===- Kernels.h - CPU kernels for the grouped moe ops -------------*- C++ -*-===//
+//
+// One generator per kernel-level moe op. Each emits a kernel function with
+// the ABI of runtime/schema/kernel_abi.h into a module and returns how it is
+// launched. Binding orders are listed with each spec.
+//
+//===----------------------------------------------------------------------===//
+#ifndef HEXMOE_TARGETS_CPU_KERNELS_H
+#define HEXMOE_TARGETS_CPU_KERNELS_H
+
+#include "targets/cpu/KernelBuilder.h"
+
+namespace hexmoe::cpu {
+
+/// How a kernel is launched: `workgroups` times ceil(tokens / tile) when
+/// `perTokenTile`, else `workgroups`.
+struct Launch {
+  int64_t workgroups = 1;
+  bool perTokenTile = false;
+  int64_t tile = 1;
+};
+
+/// Bindings: hidden [T,H] f32, weight [E,H], (bias [E] f32), ids [T,K] i32,
+/// weights [T,K] f32.
+struct RouterSpec {
+  int64_t hidden, experts, topK, nGroup, topkGroup;
+  bool sigmoid, normTopkProb, hasBias;
+  double scale;
+  mlir::Type weightType;
+  KernelDim tokens;
+};
+Launch emitRouter(KernelBuilder &kb, const RouterSpec &spec);
+
+/// Bindings: ids [T,K] i32, offsets [E+1] i32, copies [T*K] i32, inverse [T*K] i32.
+struct SortSpec {
+  int64_t experts, topK;
+  KernelDim tokens;
+};
+Launch emitSortByExpert(KernelBuilder &kb, const SortSpec &spec);
+
+/// Grouped bindings: hidden [T,H], gate [E,I,H], up [E,I,H], copies [N],
+/// offsets [E+1], out [N,I]. Dense: hidden [T,H], gate [I,H], up [I,H], out [T,I].
+struct GateUpSpec {
+  int64_t hidden, inter, experts, topK;
+  bool grouped, gelu;
+  mlir::Type weightType;
+  KernelDim tokens;
+};
+Launch emitGateUp(KernelBuilder &kb, const GateUpSpec &spec);
+
+/// Grouped bindings: act [N,I], down [E,H,I], offsets [E+1], out [N,H].
+/// Dense: act [T,I], down [H,I], out [T,H]. `rows` is N (grouped) or T.
+struct DownSpec {
+  int64_t hidden, inter, experts;
+  bool grouped;
+  mlir::Type weightType;
+  KernelDim rows;
+};
+Launch emitDown(KernelBuilder &kb, const DownSpec &spec);
+
+/// Bindings: expert_out [N,H], inverse [N] i32, weights [T,K] f32,
+/// (shared [T,H]), out [T,H].
+struct CombineSpec {
+  int64_t hidden, topK;
+  bool hasShared;
+  KernelDim tokens;
+};
+Launch emitCombine(KernelBuilder &kb, const CombineSpec &spec);
+
+} // namespace hexmoe::cpu
+
+#endif // HEXMOE_TARGETS_CPU_KERNELS_H

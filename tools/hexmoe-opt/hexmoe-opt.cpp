@@ -1,0 +1,28 @@
+//===- hexmoe-opt.cpp - mlir-opt with the moe dialect and hexmoe passes ---===//
+//
+// Drives the lit tests: every upstream dialect and pass, plus the moe dialect,
+// its passes, and each target's lowering passes.
+//
+//===----------------------------------------------------------------------===//
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+#include "dialects/moe/IR/MoEDialect.h"
+#include "dialects/moe/Transforms/Passes.h"
+#include "targets/cpu/Passes.h"
+
+int main(int argc, char **argv) {
+  mlir::registerAllPasses();
+  hexmoe::moe::registerMoEPasses();
+  hexmoe::cpu::registerCpuTargetPasses();
+
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  registry.insert<hexmoe::moe::MoEDialect>();
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "hexmoe optimizer driver\n", registry));
+}
