@@ -1,0 +1,43 @@
+"""Shapes and seeded inputs of the example layers (models/examples/)."""
+import numpy as np
+
+MIXTRAL = dict(name="mixtral", H=256, I=512, E=8, K=2, shared=0)
+DEEPSEEK = dict(name="deepseek_v3", H=256, I=128, E=32, K=8, shared=128)
+
+
+def make_inputs(model, tokens, routing, seed):
+    """Returns the layer's arguments in the examples' order, float32.
+
+    routing: "uniform" (random router, roughly even load) or "skewed" (one
+    hot expert pulls most tokens, a second one many; for DeepSeek-V3 the
+    correction bias also favours a few experts).
+    """
+    rng = np.random.default_rng(seed)
+    H, I, E = model["H"], model["I"], model["E"]
+    hidden = rng.standard_normal((tokens, H)).astype(np.float32)
+    router = (rng.standard_normal((E, H)) / np.sqrt(H)).astype(np.float32)
+    bias = (0.05 * rng.standard_normal(E)).astype(np.float32)
+    if routing == "skewed":
+        v = rng.standard_normal(H)
+        v /= np.linalg.norm(v)
+        hidden += (2.0 * v).astype(np.float32)
+        router[0] += (2.0 * v).astype(np.float32)
+        router[E // 2 + 1] += (1.0 * v).astype(np.float32)
+        bias[[3, E - 1]] += 0.3
+    elif routing != "uniform":
+        raise ValueError(routing)
+    gate = (rng.standard_normal((E, I, H)) / np.sqrt(H)).astype(np.float32)
+    up = (rng.standard_normal((E, I, H)) / np.sqrt(H)).astype(np.float32)
+    down = (rng.standard_normal((E, H, I)) / np.sqrt(I)).astype(np.float32)
+    if model["shared"] == 0:
+        return [hidden, router, gate, up, down]
+    S = model["shared"]
+    sgate = (rng.standard_normal((S, H)) / np.sqrt(H)).astype(np.float32)
+    sup = (rng.standard_normal((S, H)) / np.sqrt(H)).astype(np.float32)
+    sdown = (rng.standard_normal((H, S)) / np.sqrt(S)).astype(np.float32)
+    return [hidden, router, bias, gate, up, down, sgate, sup, sdown]
+
+
+def expert_weight_slots(model):
+    """Argument positions of the expert weights (retyped by --weight-type=bf16)."""
+    return [2, 3, 4] if model["shared"] == 0 else [3, 4, 5, 6, 7, 8]

@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""End-to-end check of the example layers against the float64 reference.
+
+Compiles models/examples/{mixtral,deepseek_v3}_layer.mlir (f32 and bf16
+weights) and their routers with hexmoe-compile, runs them with hexmoe-run on
+seeded inputs for T in {1, 7, 64, 300} with uniform and skewed routing, under
+every CPU variant this host can run, and checks:
+  - relative L2 error of the layer output < 1e-4 against reference.py,
+  - the same selected experts per token, and their weights to 1e-5.
+bf16 runs compare with a reference that uses the same bf16-rounded weights.
+
+Usage: test_examples.py --bin BUILD/bin [--quick]
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(__file__))
+import layers  # noqa: E402
+import reference  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+TOKENS = [1, 7, 64, 300]
+ROUTINGS = ["uniform", "skewed"]
+TOLERANCE = 1e-4
+
+
+def host_flags():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    return set()
+
+
+def runnable_variants():
+    flags = host_flags()
+    v3 = {"avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "movbe"}
+    v4 = v3 | {"avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"}
+    out = [v for v, need in (("x86-64-v3", v3), ("x86-64-v4", v4)) if need <= flags]
+    for v, need in (("x86-64-v3", v3), ("x86-64-v4", v4)):
+        if not need <= flags:
+            print(f"note: this host cannot run the {v} variant (lacks "
+                  f"{', '.join(sorted(need - flags))}); it is tested on hosts that can")
+    return out
+
+
+def run(cmd, env=None):
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stdout}{p.stderr}")
+    return p
+
+
+def compile_model(bindir, src, out, weight_type):
+    run([os.path.join(bindir, "hexmoe-compile"), src, "--target=cpu",
+         f"--weight-type={weight_type}", "-o", out, "--quiet"])
+
+
+def invoke(bindir, artifact, arrays, outputs, workdir, variant):
+    args = [os.path.join(bindir, "hexmoe-run"), artifact]
+    for i, a in enumerate(arrays):
+        path = os.path.join(workdir, f"in{i}.npy")
+        np.save(path, a)
+        args.append(f"--input=@{path}")
+    out_paths = [os.path.join(workdir, f"out{i}.npy") for i in range(outputs)]
+    args += [f"--output=@{p}" for p in out_paths]
+    env = dict(os.environ, HEXMOE_CPU_VARIANT=variant)
+    run(args, env)
+    return [np.load(p) for p in out_paths]
+
+
+def rel_l2(got, want):
+    return float(np.linalg.norm(got - want) / max(np.linalg.norm(want), 1e-30))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bin", required=True, help="directory with hexmoe-compile and hexmoe-run")
+    ap.add_argument("--quick", action="store_true", help="T in {1, 64} only")
+    opts = ap.parse_args()
+    tokens = [1, 64] if opts.quick else TOKENS
+    variants = runnable_variants()
+    if not variants:
+        print("FAIL: this host runs no CPU variant (needs at least AVX2/FMA, x86-64-v3)")
+        return 1
+
+    passed = failed = 0
+    worst = {}
+    with tempfile.TemporaryDirectory(prefix="hexmoe-e2e-") as work:
+        for model, example, router_src in (
+                (layers.MIXTRAL, "mixtral_layer.mlir", "mixtral_router.mlir"),
+                (layers.DEEPSEEK, "deepseek_v3_layer.mlir", "deepseek_v3_router.mlir")):
+            router_art = os.path.join(work, f"{model['name']}_router.hxm")
+            compile_model(opts.bin, os.path.join(ROOT, "tests", "e2e", "inputs", router_src),
+                          router_art, "f32")
+            for weight_type in ("f32", "bf16"):
+                art = os.path.join(work, f"{model['name']}_{weight_type}.hxm")
+                compile_model(opts.bin, os.path.join(ROOT, "models", "examples", example), art,
+                              weight_type)
+                for variant in variants:
+                    for routing in ROUTINGS:
+                        for t in tokens:
+                            seed = 1000 * t + 10 * ROUTINGS.index(routing) + len(model["name"])
+                            arrays = layers.make_inputs(model, t, routing, seed)
+                            ref_arrays = list(arrays)
+                            if weight_type == "bf16":
+                                for s in layers.expert_weight_slots(model):
+                                    ref_arrays[s] = reference.bf16_round(arrays[s])
+                            case = f"{model['name']} {weight_type} {variant} {routing} T={t}"
+                            try:
+                                ok = check_case(opts.bin, model, art, router_art, arrays,
+                                                ref_arrays, work, variant, case, worst,
+                                                weight_type)
+                            except RuntimeError as e:
+                                print(f"FAIL {case}: {e}")
+                                ok = False
+                            passed += ok
+                            failed += not ok
+    for key, err in sorted(worst.items()):
+        print(f"worst relative L2 error, {key}: {err:.3e}")
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+def check_case(bindir, model, art, router_art, arrays, ref_arrays, work, variant, case, worst,
+               weight_type):
+    with torch.no_grad():
+        t64 = reference.as64(ref_arrays)
+        if model["shared"]:
+            want, want_ids = reference.deepseek_layer(*t64)
+            ref_ids, ref_w = reference.deepseek_router(t64[0], t64[1], t64[2])
+            router_args = arrays[:3]
+        else:
+            want, want_ids = reference.mixtral_layer(*t64)
+            ref_ids, ref_w = reference.mixtral_router(t64[0], t64[1])
+            router_args = arrays[:2]
+    (got,) = invoke(bindir, art, arrays, 1, work, variant)
+    ids, weights = invoke(bindir, router_art, router_args, 2, work, variant)
+
+    ok = True
+    err = rel_l2(got.astype(np.float64), want.numpy())
+    key = f"{model['name']} {weight_type}"
+    worst[key] = max(worst.get(key, 0.0), err)
+    if got.shape != tuple(want.shape) or not err < TOLERANCE:
+        print(f"FAIL {case}: relative L2 error {err:.3e} >= {TOLERANCE:g}")
+        ok = False
+    # Same experts per token (as sets: the reference's top-k order is unspecified).
+    ref_ids = ref_ids.numpy()
+    order_got = np.argsort(ids, axis=1)
+    order_ref = np.argsort(ref_ids, axis=1)
+    got_sorted = np.take_along_axis(ids, order_got, axis=1)
+    ref_sorted = np.take_along_axis(ref_ids, order_ref, axis=1)
+    mismatched = np.nonzero((got_sorted != ref_sorted).any(axis=1))[0]
+    if mismatched.size:
+        print(f"FAIL {case}: different experts for tokens {mismatched[:8].tolist()}: "
+              f"got {got_sorted[mismatched[0]].tolist()}, want {ref_sorted[mismatched[0]].tolist()}")
+        ok = False
+    else:
+        w_got = np.take_along_axis(weights, order_got, axis=1)
+        w_ref = np.take_along_axis(ref_w.numpy(), order_ref, axis=1)
+        werr = float(np.max(np.abs(w_got - w_ref)))
+        if not werr < 1e-5:
+            print(f"FAIL {case}: routing weights differ by {werr:.3e}")
+            ok = False
+    if ok:
+        print(f"ok   {case}: relative L2 error {err:.2e}")
+    return ok
+
+
+if __name__ == "__main__":
+    sys.exit(main())
