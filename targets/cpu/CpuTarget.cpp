@@ -23,6 +23,8 @@
 #include "llvm/IR/Module.h"
 #include "llvm/TargetParser/Host.h"
 
+#include <cstdlib>
+
 namespace hexmoe::cpu {
 
 /// Emits an optimised object file for `module` and links it into a shared
@@ -77,6 +79,16 @@ public:
       levels.push_back(level);
     }
 
+    // Testing aid: HEXMOE_CPU_VECTOR_WIDTH=16 generates 16-lane code for every
+    // level, so the AVX-512 code shapes run (split by LLVM) on AVX2 hosts too.
+    if (const char *w = std::getenv("HEXMOE_CPU_VECTOR_WIDTH")) {
+      int64_t width = std::atoll(w);
+      if (width != 4 && width != 8 && width != 16)
+        return module.emitError() << "HEXMOE_CPU_VECTOR_WIDTH must be 4, 8 or 16, got '" << w
+                                  << "'";
+      for (IsaLevel &level : levels) level.vectorWidth = width;
+    }
+
     compiler::TargetResult result;
     for (const IsaLevel &level : levels) {
       mlir::OwningOpRef<mlir::ModuleOp> clone = module.clone();
@@ -95,7 +107,7 @@ public:
           if (n) result.kernels.push_back({f.getName().str(), static_cast<int>(n.getInt())});
         }
       }
-      if (level.vectorWidth == 16) {
+      if (level.vectorWidth == 16 && level.name != "x86-64-v3") {
         // Without these LLVM splits 512-bit vectors into 256-bit halves.
         for (auto f : clone->getOps<mlir::LLVM::LLVMFuncOp>()) {
           mlir::Builder b(f.getContext());

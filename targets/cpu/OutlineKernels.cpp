@@ -307,7 +307,7 @@ struct MoECpuOutlineKernelsPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     if (vectorWidth != 4 && vectorWidth != 8 && vectorWidth != 16) {
-      module.emitError() << "vector-width must be 4, 8 or 16, got " << vectorWidth;
+      module.emitError() << "vector-width must be 4, 8 or 16, got " << static_cast<int64_t>(vectorWidth);
       return signalPassFailure();
     }
     KernelConfig config;
