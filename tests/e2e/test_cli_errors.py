@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""hexmoe-run on real compiled artifacts: every bad input gets a clear error.
+
+Compiles models/examples/mixtral_layer.mlir and checks that a flipped byte, a
+truncated file, a host lacking the only variant's features, and calls with the
+wrong arity, shape or dtype each fail with a message naming what is wrong,
+while the good call succeeds.
+
+Usage: test_cli_errors.py --bin BUILD/bin
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+EXAMPLE = os.path.join(ROOT, "models", "examples", "mixtral_layer.mlir")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bin", required=True)
+    opts = ap.parse_args()
+    run_tool = os.path.join(opts.bin, "hexmoe-run")
+    passed = failed = 0
+
+    def expect(name, args, want_ok, *needles, env=None):
+        nonlocal passed, failed
+        p = subprocess.run([run_tool] + args, capture_output=True, text=True,
+                           env=dict(os.environ, **(env or {})))
+        text = p.stdout + p.stderr
+        ok = (p.returncode == 0) == want_ok and all(n in text for n in needles)
+        if not want_ok and "Traceback" in text or p.returncode < 0:
+            ok = False  # a crash is never a clear error
+        print(f"{'ok  ' if ok else 'FAIL'} {name}" + ("" if ok else f": rc={p.returncode}\n{text}"))
+        passed += ok
+        failed += not ok
+
+    with tempfile.TemporaryDirectory(prefix="hexmoe-cli-") as work:
+        art = os.path.join(work, "m.hxm")
+        v3 = os.path.join(work, "m3.hxm")
+        for out, target in ((art, "cpu"), (v3, "cpu:x86-64-v3")):
+            subprocess.run([os.path.join(opts.bin, "hexmoe-compile"), EXAMPLE,
+                            f"--target={target}", "-o", out, "--quiet"], check=True)
+        rng = np.random.default_rng(0)
+        shapes = {"hidden": (3, 256), "router": (8, 256), "gate": (8, 512, 256),
+                  "up": (8, 512, 256), "down": (8, 256, 512)}
+        paths = {}
+        for n, s in shapes.items():
+            paths[n] = os.path.join(work, n + ".npy")
+            np.save(paths[n], rng.standard_normal(s).astype(np.float32))
+        bad_gate = os.path.join(work, "bad_gate.npy")
+        np.save(bad_gate, np.zeros((8, 512, 128), np.float32))
+        int_hidden = os.path.join(work, "int_hidden.npy")
+        np.save(int_hidden, np.zeros((3, 256), np.int32))
+        inputs = [f"--input=@{paths[n]}" for n in shapes]
+        out = ["--output=@" + os.path.join(work, "out.npy")]
+
+        expect("good call", [art] + inputs + out, True)
+        expect("good call on the x86-64-v3-only artifact", [v3] + inputs + out, True)
+
+        data = bytearray(open(art, "rb").read())
+        flipped = os.path.join(work, "flipped.hxm")
+        data[len(data) // 2] ^= 0x40
+        open(flipped, "wb").write(data)
+        expect("corrupted artifact", [flipped] + inputs + out, False, "flipped.hxm", "checksum")
+
+        truncated = os.path.join(work, "truncated.hxm")
+        open(truncated, "wb").write(open(art, "rb").read()[:-100])
+        expect("truncated artifact", [truncated] + inputs + out, False, "truncated.hxm")
+
+        notart = os.path.join(work, "not.hxm")
+        open(notart, "wb").write(b"hello")
+        expect("not an artifact", [notart], False, "not.hxm", "not a hexmoe artifact")
+
+        expect("host lacks the only variant's features", [v3, "--cpu-features=-avx2"] + inputs + out,
+               False, "x86-64-v3", "avx2")
+        expect("host lacks the only variant's features (environment)", [v3] + inputs + out,
+               False, "avx2", env={"HEXMOE_CPU_FEATURES": "-avx2,-fma"})
+        expect("wrong arity", [art] + inputs[:4] + out, False, "expected 5 inputs, got 4")
+        expect("wrong shape", [art] + inputs[:2] + [f"--input=@{bad_gate}"] + inputs[3:] + out,
+               False, "gate_proj", "[8,512,256]", "[8,512,128]")
+        expect("wrong dtype", [art, f"--input=@{int_hidden}"] + inputs[1:] + out, False,
+               "hidden", "f32")
+        expect("missing input file", [art, "--input=@" + os.path.join(work, "nope.npy")]
+               + inputs[1:] + out, False, "nope.npy")
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
