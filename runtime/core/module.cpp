@@ -1,0 +1,153 @@
+// Artifact loading: read, verify, choose device code, build functions.
+#include "runtime/core/module.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "artifact_generated.h"
+#include "runtime/core/logging.h"
+#include "runtime/schema/artifact_file.h"
+
+namespace hexmoe {
+namespace {
+
+class MappedBytes final : public ArtifactBytes {
+ public:
+  MappedBytes(void* data, size_t size) : data_(data), size_(size) {}
+  ~MappedBytes() override { munmap(data_, size_); }
+  const uint8_t* data() const override { return static_cast<const uint8_t*>(data_); }
+  size_t size() const override { return size_; }
+
+ private:
+  void* data_;
+  size_t size_;
+};
+
+class HeapBytes final : public ArtifactBytes {
+ public:
+  explicit HeapBytes(size_t size)
+      : data_(static_cast<uint8_t*>(std::aligned_alloc(64, (size + 63) / 64 * 64 + 64))), size_(size) {}
+  ~HeapBytes() override { std::free(data_); }
+  uint8_t* mutableData() { return data_; }
+  const uint8_t* data() const override { return data_; }
+  size_t size() const override { return size_; }
+
+ private:
+  uint8_t* data_;
+  size_t size_;
+};
+
+/// Reads what cannot be mapped (a pipe, /dev/stdin) to its end.
+StatusOr<std::unique_ptr<ArtifactBytes>> readAll(int fd, const std::string& path) {
+  std::vector<uint8_t> contents;
+  uint8_t chunk[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, chunk, sizeof(chunk));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errnoStatus(errno, path);
+    }
+    if (n == 0) break;
+    contents.insert(contents.end(), chunk, chunk + n);
+  }
+  auto bytes = std::make_unique<HeapBytes>(contents.size());
+  if (!bytes->mutableData()) return resourceExhausted(path + ": cannot allocate " + std::to_string(contents.size()) + " bytes");
+  if (!contents.empty()) std::memcpy(bytes->mutableData(), contents.data(), contents.size());
+  return std::unique_ptr<ArtifactBytes>(std::move(bytes));
+}
+
+StatusOr<std::unique_ptr<ArtifactBytes>> readFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errnoStatus(errno, path);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    Status s = errnoStatus(errno, path);
+    ::close(fd);
+    return s;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return invalidArgument(path + ": is a directory");
+  }
+  if (S_ISREG(st.st_mode) && st.st_size > 0) {
+    void* p = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p != MAP_FAILED) {
+      ::close(fd);
+      return std::unique_ptr<ArtifactBytes>(new MappedBytes(p, static_cast<size_t>(st.st_size)));
+    }
+  }
+  StatusOr<std::unique_ptr<ArtifactBytes>> bytes = readAll(fd, path);
+  ::close(fd);
+  return bytes;
+}
+
+/// The status code for a failed verification: the header's schema version is
+/// readable even when the rest is not, and is the one thing a user fixes by
+/// recompiling rather than by replacing a damaged file.
+StatusCode verifyFailureCode(const uint8_t* data, size_t size) {
+  static constexpr char kMagic[8] = {'H', 'E', 'X', 'M', 'O', 'E', '\0', 'A'};  // artifact_file.h
+  if (size < sizeof(kMagic) || std::memcmp(data, kMagic, sizeof(kMagic)) != 0)
+    return StatusCode::kInvalidArgument;
+  if (size >= 12) {
+    const uint32_t version = data[8] | (data[9] << 8) | (data[10] << 16) | (static_cast<uint32_t>(data[11]) << 24);
+    if (version != schema::kSchemaVersion) return StatusCode::kFailedPrecondition;
+  }
+  return StatusCode::kDataLoss;
+}
+
+}  // namespace
+
+StatusOr<Ref<Module>> Module::loadFile(const Ref<Runtime>& runtime, const std::string& path) {
+  HEXMOE_ASSIGN_OR_RETURN(std::unique_ptr<ArtifactBytes> bytes, readFile(path));
+  return load(runtime, std::move(bytes), path);
+}
+
+StatusOr<Ref<Module>> Module::loadMemory(const Ref<Runtime>& runtime, const void* data, size_t size,
+                                         const std::string& name) {
+  if (!data && size) return invalidArgument(name + ": null data");
+  auto bytes = std::make_unique<HeapBytes>(size);
+  if (!bytes->mutableData()) return resourceExhausted(name + ": cannot allocate " + std::to_string(size) + " bytes");
+  if (size) std::memcpy(bytes->mutableData(), data, size);
+  return load(runtime, std::move(bytes), name);
+}
+
+StatusOr<Ref<Module>> Module::load(const Ref<Runtime>& runtime, std::unique_ptr<ArtifactBytes> bytes,
+                                   const std::string& name) {
+  std::string error;
+  const schema::Artifact* artifact = schema::verifyArtifact(bytes->data(), bytes->size(), name, error);
+  if (!artifact) return Status(verifyFailureCode(bytes->data(), bytes->size()), error);
+
+  Ref<Module> module = Ref<Module>::adopt(new Module());
+  module->runtime_ = runtime;
+  module->name_ = name;
+  module->producer_ = artifact->producer() ? artifact->producer()->str() : "";
+  module->source_ = artifact->source() ? artifact->source()->str() : "";
+  HEXMOE_ASSIGN_OR_RETURN(module->executable_, runtime->device().loadExecutable(*artifact, name));
+  for (const schema::Function* fn : *artifact->functions()) {
+    HEXMOE_ASSIGN_OR_RETURN(std::unique_ptr<Function> f, Function::build(*fn, *module, name));
+    for (const auto& existing : module->functions_)
+      if (existing->name() == f->name()) return dataLoss(name + ": function '" + f->name() + "' is defined twice");
+    module->functions_.push_back(std::move(f));
+  }
+  module->bytes_ = std::move(bytes);
+  HEXMOE_LOG_INFO("loaded {}: {} function(s), CPU variant {}", name, module->functions_.size(),
+                  module->cpuVariant());
+  return module;
+}
+
+StatusOr<Function*> Module::findFunction(const std::string& name) const {
+  std::string names;
+  for (const auto& f : functions_) {
+    if (f->name() == name) return f.get();
+    names += (names.empty() ? "" : ", ") + f->name();
+  }
+  return notFound(name_ + ": no function '" + name + "' (it has " + names + ")");
+}
+
+}  // namespace hexmoe

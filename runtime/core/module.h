@@ -1,0 +1,66 @@
+// A loaded artifact: verified bytes, the device executable chosen for this
+// host, and the functions it exports.
+#ifndef HEXMOE_RUNTIME_CORE_MODULE_H_
+#define HEXMOE_RUNTIME_CORE_MODULE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/core/function.h"
+#include "runtime/core/hal/executable.h"
+#include "runtime/core/ref_counted.h"
+#include "runtime/core/runtime.h"
+#include "runtime/core/status.h"
+
+namespace hexmoe {
+
+/// The artifact's bytes, mapped from a file or copied; 8-byte aligned.
+class ArtifactBytes {
+ public:
+  virtual ~ArtifactBytes() = default;
+  virtual const uint8_t* data() const = 0;
+  virtual size_t size() const = 0;
+};
+
+class Module final : public RefCounted {
+ public:
+  /// Maps the file (or reads it, where it cannot be mapped), verifies it,
+  /// loads the device code. Errors name the file.
+  static StatusOr<Ref<Module>> loadFile(const Ref<Runtime>& runtime, const std::string& path);
+  /// Copies the bytes; `name` labels messages.
+  static StatusOr<Ref<Module>> loadMemory(const Ref<Runtime>& runtime, const void* data, size_t size,
+                                          const std::string& name);
+
+  const std::string& name() const { return name_; }
+  const std::string& producer() const { return producer_; }
+  const std::string& source() const { return source_; }
+  const std::string& cpuVariant() const { return executable_->variant(); }
+  const std::vector<std::unique_ptr<Function>>& functions() const { return functions_; }
+  /// NotFound lists the functions there are.
+  StatusOr<Function*> findFunction(const std::string& name) const;
+
+  Runtime& runtime() const { return *runtime_; }
+  const Ref<Runtime>& runtimeRef() const { return runtime_; }
+  const hal::Executable& executable() const { return *executable_; }
+
+ private:
+  Module() = default;
+  ~Module() override = default;
+  static StatusOr<Ref<Module>> load(const Ref<Runtime>& runtime, std::unique_ptr<ArtifactBytes> bytes,
+                                    const std::string& name);
+
+  // Destroyed bottom-up: functions, then the code, then the bytes it came
+  // from, then the runtime.
+  Ref<Runtime> runtime_;
+  std::unique_ptr<ArtifactBytes> bytes_;
+  std::unique_ptr<hal::Executable> executable_;
+  std::vector<std::unique_ptr<Function>> functions_;
+  std::string name_;
+  std::string producer_;
+  std::string source_;
+};
+
+}  // namespace hexmoe
+
+#endif  // HEXMOE_RUNTIME_CORE_MODULE_H_

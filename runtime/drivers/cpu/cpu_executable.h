@@ -1,0 +1,48 @@
+// CPU executables: one CPU variant of an artifact, loaded, its kernels resolved.
+#ifndef HEXMOE_RUNTIME_DRIVERS_CPU_CPU_EXECUTABLE_H_
+#define HEXMOE_RUNTIME_DRIVERS_CPU_CPU_EXECUTABLE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/core/hal/executable.h"
+#include "runtime/drivers/cpu/cpu_features.h"
+#include "runtime/drivers/cpu/shared_object.h"
+#include "runtime/schema/kernel_abi.h"
+
+namespace hexmoe::schema {
+struct Artifact;
+}
+
+namespace hexmoe::cpu {
+
+struct VariantPolicy {
+  FeatureSet hostFeatures;
+  std::string featuresSource;  // e.g. "HEXMOE_CPU_FEATURES=avx2,fma"; empty when detected
+  std::string forcedVariant;   // empty: the best one
+  std::string forcedBy;        // "HEXMOE_CPU_VARIANT" or "the cpu_variant option"
+};
+
+class CpuExecutable final : public hal::Executable {
+ public:
+  /// Selects a variant (cpu_variant.h), loads its shared object and resolves
+  /// every kernel; a missing kernel is an error naming it.
+  static StatusOr<std::unique_ptr<CpuExecutable>> load(const schema::Artifact& artifact,
+                                                       const VariantPolicy& policy,
+                                                       const std::string& what);
+
+  const std::string& variant() const override { return isa_; }
+  int kernelCount() const override { return static_cast<int>(kernels_.size()); }
+  hexmoe_cpu_kernel_fn kernel(int index) const { return kernels_[index]; }
+
+ private:
+  CpuExecutable() = default;
+  std::string isa_;
+  std::unique_ptr<SharedObject> object_;
+  std::vector<hexmoe_cpu_kernel_fn> kernels_;
+};
+
+}  // namespace hexmoe::cpu
+
+#endif  // HEXMOE_RUNTIME_DRIVERS_CPU_CPU_EXECUTABLE_H_

@@ -1,0 +1,347 @@
+// hexmoe-run: loads a compiled artifact and runs one of its functions on
+// inputs from .npy files or the command line, through the C API alone.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hexmoe/hexmoe.h"
+#include "tools/hexmoe-run/npy.h"
+#include "tools/hexmoe-run/values.h"
+
+namespace {
+
+using hexmoe::tools::HostTensor;
+
+constexpr const char* kUsage = R"(usage: hexmoe-run ARTIFACT.hxm [options]
+
+Runs a function of a compiled hexmoe artifact on the best CPU variant this
+host supports and prints or saves its results.
+
+options:
+  --function=NAME       the function to run (needed when there are several)
+  --input=@FILE.npy     the next argument, from a NumPy .npy file
+  --input=VALUES        the next argument, written out (see below)
+  --output=@FILE.npy    where the next result goes (one per result); without
+                        any --output, results are printed
+  --repeat=N            after one warm-up run, time N more runs and print the
+                        median, min, p10, p90 and max (loading excluded)
+  --threads=N           threads that run kernels (default: every CPU)
+  --cpu-variant=ISA     run this CPU variant (e.g. x86-64-v3), not the best
+  --cpu-features=LIST   pretend the host has these CPU features (testing:
+                        "avx,avx2,fma" replaces, "-avx512f" removes)
+  --log-level=LEVEL     trace, debug, info, warn (default), error, off
+  --list                print the artifact's functions and exit
+  --version             print the runtime version and exit
+  -h, --help            print this help and exit
+
+Inputs are given in argument order, one --input each.
+
+.npy files: little-endian, C order. f32 arguments take <f4 or <f8 (converted);
+bf16 arguments take <f4 (rounded to nearest even) or <u2 (raw bf16 bits); i32
+arguments take <i4 or <i8 (range-checked); i64 arguments take <i8 or <i4.
+Results are written as <f4 (f32 and bf16, the latter exactly), <i4 or <i8.
+
+VALUES (the element type must be the argument's):
+  "[[1,2],[3,4]]"        nested lists; the shape is their nesting
+  2x3xf32=1,2,3,4,5,6    shape 2x3, element type, row-major values
+  2x3xf32=0              one value fills the whole tensor
+  f32=2.5  or  2.5       a scalar
+
+Environment: HEXMOE_LOG_LEVEL, HEXMOE_THREADS, HEXMOE_CPU_VARIANT and
+HEXMOE_CPU_FEATURES act as the options above when those are not given.
+
+examples:
+  hexmoe-run layer.hxm --list
+  hexmoe-run layer.hxm --input=@hidden.npy --input=@router.npy ... --output=@out.npy
+  hexmoe-run add.hxm --input="[[1,2],[3,4]]" --input=2x2xf32=1 --repeat=100
+)";
+
+/// A failed run: the message is printed as "hexmoe-run: error: <message>".
+struct Failure {
+  std::string message;
+  int exitCode = 1;
+};
+
+struct Options {
+  std::string artifact;
+  std::string function;
+  std::vector<std::string> inputs;
+  std::vector<std::string> outputs;
+  int repeat = 0;
+  int threads = 0;
+  std::string cpuVariant;
+  std::string cpuFeatures;
+  hexmoe_log_level_t logLevel = HEXMOE_LOG_DEFAULT;
+  bool list = false;
+};
+
+struct StatusDeleter {
+  void operator()(hexmoe_status_s* s) const { hexmoe_status_free(s); }
+};
+struct RuntimeDeleter {
+  void operator()(hexmoe_runtime_t* r) const { hexmoe_runtime_destroy(r); }
+};
+struct ModuleDeleter {
+  void operator()(hexmoe_module_t* m) const { hexmoe_module_release(m); }
+};
+struct BufferDeleter {
+  void operator()(hexmoe_buffer_t* b) const { hexmoe_buffer_release(b); }
+};
+using BufferPtr = std::unique_ptr<hexmoe_buffer_t, BufferDeleter>;
+
+/// Throws a Failure for a non-OK status, with `context` before its message.
+void check(hexmoe_status_t status, const std::string& context = "") {
+  std::unique_ptr<hexmoe_status_s, StatusDeleter> owned(status);
+  if (status) throw Failure{context + hexmoe_status_message(status)};
+}
+
+int parseCount(const std::string& flag, const std::string& value, int min) {
+  char* end = nullptr;
+  const long n = std::strtol(value.c_str(), &end, 10);
+  if (value.empty() || *end != '\0' || n < min || n > 1000000000)
+    throw Failure{flag + " takes a number >= " + std::to_string(min) + ", got '" + value + "'", 2};
+  return static_cast<int>(n);
+}
+
+Options parseArgs(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    }
+    if (arg == "--version") {
+      std::printf("hexmoe-run %s\n", hexmoe_version());
+      std::exit(0);
+    }
+    if (arg == "--list") {
+      o.list = true;
+      continue;
+    }
+    if (arg.rfind("--", 0) != 0) {
+      if (!o.artifact.empty()) throw Failure{"unexpected argument '" + arg + "' (one artifact only)", 2};
+      o.artifact = arg;
+      continue;
+    }
+    // "--flag=value", or "--flag value".
+    std::string flag = arg, value;
+    const size_t eq = arg.find('=');
+    if (eq != std::string::npos) {
+      flag = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      throw Failure{flag + " needs a value (see --help)", 2};
+    }
+    if (flag == "--function") {
+      o.function = value;
+    } else if (flag == "--input") {
+      o.inputs.push_back(value);
+    } else if (flag == "--output") {
+      o.outputs.push_back(value);
+    } else if (flag == "--repeat") {
+      o.repeat = parseCount(flag, value, 1);
+    } else if (flag == "--threads") {
+      o.threads = parseCount(flag, value, 1);
+    } else if (flag == "--cpu-variant") {
+      o.cpuVariant = value;
+    } else if (flag == "--cpu-features") {
+      o.cpuFeatures = value;
+    } else if (flag == "--log-level") {
+      static const char* const kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
+      auto it = std::find_if(std::begin(kLevels), std::end(kLevels), [&](const char* l) { return value == l; });
+      if (it == std::end(kLevels))
+        throw Failure{"--log-level takes trace, debug, info, warn, error or off, got '" + value + "'", 2};
+      o.logLevel = static_cast<hexmoe_log_level_t>(it - std::begin(kLevels));
+    } else {
+      throw Failure{"unknown option '" + flag + "' (see --help)", 2};
+    }
+  }
+  if (o.artifact.empty()) throw Failure{"no artifact given (usage: hexmoe-run ARTIFACT.hxm [options]; see --help)", 2};
+  return o;
+}
+
+void listModule(const hexmoe_runtime_t* runtime, const hexmoe_module_t* module) {
+  std::printf("%s\n", hexmoe_module_name(module));
+  if (*hexmoe_module_producer(module)) std::printf("  producer:    %s\n", hexmoe_module_producer(module));
+  if (*hexmoe_module_source(module)) std::printf("  source:      %s\n", hexmoe_module_source(module));
+  std::printf("  CPU variant: %s (on %s)\n", hexmoe_module_cpu_variant(module),
+              hexmoe_runtime_device_description(runtime));
+  std::printf("functions:\n");
+  for (size_t f = 0; f < hexmoe_module_function_count(module); ++f)
+    std::printf("  %s\n", hexmoe_function_signature(hexmoe_module_function(module, f)));
+}
+
+hexmoe_function_t* pickFunction(const hexmoe_module_t* module, const std::string& name) {
+  hexmoe_function_t* fn = nullptr;
+  if (!name.empty()) {
+    check(hexmoe_module_lookup_function(module, name.c_str(), &fn));
+    return fn;
+  }
+  const size_t count = hexmoe_module_function_count(module);
+  if (count == 1) return hexmoe_module_function(module, 0);
+  std::string names;
+  for (size_t i = 0; i < count; ++i) names += std::string(i ? ", " : "") + hexmoe_function_name(hexmoe_module_function(module, i));
+  throw Failure{std::string(hexmoe_module_name(module)) + " has " + std::to_string(count) + " functions (" + names +
+                "); pick one with --function=NAME"};
+}
+
+/// Reads --input number `index` for its argument and makes a buffer of it.
+BufferPtr loadInput(hexmoe_runtime_t* runtime, const hexmoe_function_t* fn, size_t index, const std::string& spec) {
+  hexmoe_tensor_info_t info;
+  check(hexmoe_function_argument(fn, index, &info));
+  const std::string label = "argument " + std::to_string(index) + " (" + info.name + ")";
+  HostTensor tensor;
+  std::string error;
+  if (!spec.empty() && spec[0] == '@') {
+    const std::string path = spec.substr(1);
+    hexmoe::tools::NpyArray array;
+    if (!hexmoe::tools::readNpy(path, array, error)) throw Failure{label + ": " + error};
+    if (!hexmoe::tools::fromNpy(array, info.element_type, tensor, error))
+      throw Failure{label + ": " + error + " from " + path};
+  } else if (!hexmoe::tools::parseValues(spec, info.element_type, tensor, error)) {
+    throw Failure{label + ": " + error + " in --input=" + spec};
+  }
+  hexmoe_buffer_t* buffer = nullptr;
+  check(hexmoe_buffer_create(runtime, tensor.type, tensor.shape.size(), tensor.shape.data(), tensor.data.data(),
+                             &buffer),
+        label + ": ");
+  return BufferPtr(buffer);
+}
+
+/// Adds the input's source to the runtime's "argument N (name): ..." errors.
+std::string withSource(const std::string& message, const std::vector<std::string>& inputs) {
+  unsigned index = 0;
+  if (std::sscanf(message.c_str(), "argument %u (", &index) != 1 || index >= inputs.size()) return message;
+  const std::string& spec = inputs[index];
+  if (!spec.empty() && spec[0] == '@') return message + " from " + spec.substr(1);
+  return message + " from --input=" + spec;
+}
+
+std::vector<int64_t> shapeOf(const hexmoe_buffer_t* b) {
+  const int64_t* s = hexmoe_buffer_shape(b);
+  return std::vector<int64_t>(s, s + hexmoe_buffer_rank(b));
+}
+
+std::string typeText(const hexmoe_buffer_t* b) {
+  std::string s = std::string(hexmoe_element_type_name(hexmoe_buffer_element_type(b))) + " [";
+  const std::vector<int64_t> shape = shapeOf(b);
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+double percentile(const std::vector<double>& sorted, double p) {
+  const double pos = p * static_cast<double>(sorted.size() - 1);
+  const size_t lo = static_cast<size_t>(pos);
+  const size_t hi = std::min(lo + 1, sorted.size() - 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - static_cast<double>(lo));
+}
+
+int run(const Options& o) {
+  hexmoe_runtime_options_t ro;
+  hexmoe_runtime_options_init(&ro);
+  ro.threads = o.threads;
+  ro.log_level = o.logLevel;
+  ro.cpu_variant = o.cpuVariant.empty() ? nullptr : o.cpuVariant.c_str();
+  ro.cpu_features = o.cpuFeatures.empty() ? nullptr : o.cpuFeatures.c_str();
+  hexmoe_runtime_t* rawRuntime = nullptr;
+  check(hexmoe_runtime_create(&ro, &rawRuntime));
+  std::unique_ptr<hexmoe_runtime_t, RuntimeDeleter> runtime(rawRuntime);
+
+  hexmoe_module_t* rawModule = nullptr;
+  check(hexmoe_module_load_file(runtime.get(), o.artifact.c_str(), &rawModule));
+  std::unique_ptr<hexmoe_module_t, ModuleDeleter> module(rawModule);
+  if (o.list) {
+    listModule(runtime.get(), module.get());
+    return 0;
+  }
+
+  hexmoe_function_t* fn = pickFunction(module.get(), o.function);
+  const std::string fnName = hexmoe_function_name(fn);
+  const size_t argCount = hexmoe_function_argument_count(fn);
+  const size_t resultCount = hexmoe_function_result_count(fn);
+  if (o.inputs.size() != argCount)
+    throw Failure{fnName + ": expected " + std::to_string(argCount) + " inputs, got " + std::to_string(o.inputs.size()) +
+                  " (" + hexmoe_function_signature(fn) + ")"};
+  if (!o.outputs.empty() && o.outputs.size() != resultCount)
+    throw Failure{fnName + ": expected " + std::to_string(resultCount) + " --output files (one per result), got " +
+                  std::to_string(o.outputs.size())};
+  for (const std::string& out : o.outputs)
+    if (out.size() < 2 || out[0] != '@')
+      throw Failure{"--output takes @FILE.npy, got '" + out + "'", 2};
+
+  std::vector<BufferPtr> inputs;
+  std::vector<hexmoe_buffer_t*> inputHandles;
+  for (size_t i = 0; i < argCount; ++i) {
+    inputs.push_back(loadInput(runtime.get(), fn, i, o.inputs[i]));
+    inputHandles.push_back(inputs.back().get());
+  }
+
+  std::vector<hexmoe_buffer_t*> outputs(resultCount, nullptr);
+  auto invoke = [&] {
+    hexmoe_status_t s = hexmoe_function_invoke(fn, inputHandles.data(), inputHandles.size(), outputs.data(),
+                                               outputs.size());
+    std::unique_ptr<hexmoe_status_s, StatusDeleter> owned(s);
+    if (s) throw Failure{withSource(hexmoe_status_message(s), o.inputs)};
+  };
+  invoke();
+  std::vector<BufferPtr> results;
+  for (hexmoe_buffer_t* b : outputs) results.emplace_back(b);
+
+  if (o.repeat > 0) {
+    // The results of the first run are reused as outputs: steady-state runs.
+    std::vector<double> ms;
+    for (int r = 0; r < o.repeat; ++r) {
+      const auto start = std::chrono::steady_clock::now();
+      invoke();
+      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    std::printf("%s: %d runs, median %.4f ms (min %.4f, p10 %.4f, p90 %.4f, max %.4f); %d thread%s, CPU variant %s\n",
+                fnName.c_str(), o.repeat, percentile(ms, 0.5), ms.front(), percentile(ms, 0.1), percentile(ms, 0.9),
+                ms.back(), hexmoe_runtime_thread_count(runtime.get()),
+                hexmoe_runtime_thread_count(runtime.get()) == 1 ? "" : "s", hexmoe_module_cpu_variant(module.get()));
+  }
+
+  for (size_t r = 0; r < resultCount; ++r) {
+    hexmoe_buffer_t* b = results[r].get();
+    void* data = nullptr;
+    check(hexmoe_buffer_map(b, &data));
+    const hexmoe_element_type_t type = hexmoe_buffer_element_type(b);
+    if (!o.outputs.empty()) {
+      const std::string path = o.outputs[r].substr(1);
+      std::string error;
+      if (!hexmoe::tools::writeNpy(path, hexmoe::tools::toNpy(type, shapeOf(b), data), error))
+        throw Failure{"result " + std::to_string(r) + ": " + error};
+      continue;
+    }
+    hexmoe_tensor_info_t info;
+    check(hexmoe_function_result(fn, r, &info));
+    std::printf("result %zu (%s): %s\n%s\n", r, info.name, typeText(b).c_str(),
+                hexmoe::tools::formatTensor(type, shapeOf(b), data).c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(parseArgs(argc, argv));
+  } catch (const Failure& f) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "hexmoe-run: error: %s\n", f.message.c_str());
+    return f.exitCode;
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "hexmoe-run: error: %s\n", e.what());
+    return 1;
+  }
+}
