@@ -27,11 +27,8 @@ constexpr int64_t kOutputRowsPerWorkgroup = 32;
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-/// Weight rows handled together by one dot tile: `preferred` when they
-/// divide evenly, else 1.
-int64_t weightRowsPerTile(int64_t rows, int64_t preferred = 4) {
-  return rows % preferred == 0 ? preferred : 1;
-}
+/// Weight rows handled together by one dot tile: 4 when they divide evenly.
+int64_t weightRowsPerTile(int64_t rows) { return rows % 4 == 0 ? 4 : 1; }
 
 /// Output rows of a workgroup: a multiple of the tile, at most the total.
 int64_t rowsPerWorkgroup(int64_t rows) {
@@ -286,36 +283,24 @@ Launch emitGateUp(KernelBuilder &kb, const GateUpSpec &s) {
   RowRange range = rowsOf(kb, s.grouped, offsets, t, outer);
   Value expertBase = kb.mul(range.expert, kb.idx(inter * h));
 
-  // A tile is two token rows by n gate rows and n up rows: 4n vector
-  // accumulators (n = 2 with 16 AVX2 registers, 4 with 32 AVX-512 ones), and
-  // each weight vector loaded once feeds two FMAs.
-  auto tile = [&](Value r, int64_t nr, Value i, int64_t n) {
-    SmallVector<KernelBuilder::Row> x, w;
-    for (int64_t q = 0; q < nr; ++q) {
-      Value row = kb.add(r, kb.idx(q));
-      Value token =
-          s.grouped ? kb.divIdx(kb.toIndex(kb.load(copies, row)), kb.idx(s.topK)) : row;
-      x.push_back({hidden, kb.mul(token, kb.idx(h))});
-    }
-    for (Value mat : {gate, up})
-      for (int64_t j = 0; j < n; ++j)
-        w.push_back({mat, kb.add(expertBase, kb.mul(kb.add(i, kb.idx(j)), kb.idx(h)))});
-    SmallVector<Value> sums = kb.dotTile(x, w, h);
-    for (int64_t q = 0; q < nr; ++q) {
-      Value outRow = kb.mul(kb.add(r, kb.idx(q)), kb.idx(inter));
-      for (int64_t j = 0; j < n; ++j) {
-        Value g = sums[q * 2 * n + j], u = sums[q * 2 * n + n + j];
-        kb.store(kb.mul(activate(kb, g, s.gelu), u), out, kb.add(outRow, kb.add(i, kb.idx(j))));
-      }
-    }
-  };
   // For each slab of gate/up rows, every token row of the expert: the slab
   // stays in L1/L2 while the rows stream by.
   auto slab = [&](Value i, int64_t n) {
-    kb.tiledLoop(range.begin, range.end, 2, [&](Value r) { tile(r, 2, i, n); },
-                 [&](Value r) { tile(r, 1, i, n); });
+    kb.loop(range.begin, range.end, kb.idx(1), [&](Value r) {
+      Value token = s.grouped ? kb.divIdx(kb.toIndex(kb.load(copies, r)), kb.idx(s.topK)) : r;
+      SmallVector<KernelBuilder::Row> w;
+      for (Value mat : {gate, up})
+        for (int64_t j = 0; j < n; ++j)
+          w.push_back({mat, kb.add(expertBase, kb.mul(kb.add(i, kb.idx(j)), kb.idx(h)))});
+      SmallVector<Value> sums = kb.dotTile({{hidden, kb.mul(token, kb.idx(h))}}, w, h);
+      Value outRow = kb.mul(r, kb.idx(inter));
+      for (int64_t j = 0; j < n; ++j) {
+        Value a = kb.mul(activate(kb, sums[j], s.gelu), sums[n + j]);
+        kb.store(a, out, kb.add(outRow, kb.add(i, kb.idx(j))));
+      }
+    });
   };
-  const int64_t step = weightRowsPerTile(inter, kb.config().vectorWidth >= 16 ? 4 : 2);
+  const int64_t step = weightRowsPerTile(inter);
   kb.tiledLoop(i0, i1, step, [&](Value i) { slab(i, step); }, [&](Value i) { slab(i, 1); });
   kb.finish();
   if (s.grouped) return {e * tiles, false, 1};
