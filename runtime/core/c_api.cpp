@@ -441,4 +441,34 @@ hexmoe_status_t hexmoe_function_invoke(hexmoe_function_t* function, hexmoe_buffe
   });
 }
 
+hexmoe_status_t hexmoe_function_set_profiling(hexmoe_function_t* function, int enabled) {
+  return guarded([&]() -> Status {
+    if (!function) return nullArgument("function");
+    unwrap(function)->setProfiling(enabled != 0);
+    return hexmoe::okStatus();
+  });
+}
+
+size_t hexmoe_function_dispatch_count(const hexmoe_function_t* function) {
+  return function ? unwrap(function)->profile().size() : 0;
+}
+
+hexmoe_status_t hexmoe_function_dispatch_profile(const hexmoe_function_t* function, size_t index,
+                                                 const char** out_kernel, int64_t* out_calls,
+                                                 int64_t* out_workgroups, double* out_seconds) {
+  return guarded([&]() -> Status {
+    if (!function) return nullArgument("function");
+    const auto& profile = unwrap(function)->profile();
+    if (index >= profile.size())
+      return hexmoe::invalidArgument("dispatch " + std::to_string(index) + " of " +
+                                     std::to_string(profile.size()));
+    const Function::DispatchProfile& p = profile[index];
+    if (out_kernel) *out_kernel = p.kernel.c_str();
+    if (out_calls) *out_calls = p.calls;
+    if (out_workgroups) *out_workgroups = p.workgroups;
+    if (out_seconds) *out_seconds = p.seconds;
+    return hexmoe::okStatus();
+  });
+}
+
 }  // extern "C"

@@ -1,6 +1,7 @@
 // Function signatures and invocation.
 #include "runtime/core/function.h"
 
+#include <chrono>
 #include <limits>
 #include <map>
 
@@ -38,6 +39,7 @@ Status orderByIndex(std::map<int, TensorDecl>& byIndex, const char* kind, const 
 }  // namespace
 
 StatusOr<std::unique_ptr<Function>> Function::build(const schema::Function& fn, Module& module,
+                                                    const std::vector<std::string>& kernelNames,
                                                     const std::string& what) {
   std::unique_ptr<Function> f(new Function(module));
   f->name_ = fn.name()->str();
@@ -97,6 +99,9 @@ StatusOr<std::unique_ptr<Function>> Function::build(const schema::Function& fn, 
         for (int b : *d->bindings()) f->bindingBuffers_.push_back(b);
       decl.bindingCount = f->bindingBuffers_.size() - decl.firstBinding;
       f->dispatches_.push_back(decl);
+      DispatchProfile entry;
+      entry.kernel = kernelNames.at(static_cast<size_t>(d->kernel()));
+      f->profile_.push_back(std::move(entry));
     }
   }
 
@@ -253,7 +258,8 @@ Status Function::invoke(Tensor* const* inputs, size_t inputCount, Ref<Tensor>* o
   const int64_t* dims = dims_.empty() ? &kNoDims : dims_.data();
   hal::Queue& queue = device.queue();
   const hal::Executable& executable = module_.executable();
-  for (const DispatchDecl& d : dispatches_) {
+  for (size_t i = 0; i < dispatches_.size(); ++i) {
+    const DispatchDecl& d = dispatches_[i];
     int64_t count = d.workgroups;
     if (d.workgroupDim >= 0) {
       const int64_t n = dims_[d.workgroupDim];
@@ -262,14 +268,28 @@ Status Function::invoke(Tensor* const* inputs, size_t inputCount, Ref<Tensor>* o
         return invalidArgument(name_ + ": workgroup count overflows");
       count *= tiles;
     }
+    const auto start = profiling_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     HEXMOE_RETURN_IF_ERROR(
         queue.dispatch(executable, d.kernel, hal::DispatchArgs{bindingTable_.data() + d.firstBinding, dims, count}));
+    if (profiling_) {
+      // The CPU queue runs a dispatch to completion before the next starts.
+      HEXMOE_RETURN_IF_ERROR(queue.finish());
+      DispatchProfile& p = profile_[i];
+      p.calls += 1;
+      p.workgroups += count;
+      p.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
   }
   HEXMOE_RETURN_IF_ERROR(queue.finish());
 
   for (size_t r = 0; r < results_.size(); ++r)
     if (newResults_[r]) outputs[r] = std::move(newResults_[r]);
   return okStatus();
+}
+
+void Function::setProfiling(bool on) {
+  profiling_ = on;
+  for (DispatchProfile& p : profile_) p.calls = 0, p.workgroups = 0, p.seconds = 0;
 }
 
 }  // namespace hexmoe

@@ -36,6 +36,7 @@ class Function {
   /// Reads one verified schema function; fails if it declares arguments or
   /// results out of order, or a dynamic size no argument carries.
   static StatusOr<std::unique_ptr<Function>> build(const schema::Function& fn, Module& module,
+                                                   const std::vector<std::string>& kernelNames,
                                                    const std::string& what);
 
   const std::string& name() const { return name_; }
@@ -50,6 +51,19 @@ class Function {
   /// there; non-null: the result is written into it (type and shape must
   /// match). On failure `outputs` is unchanged.
   Status invoke(Tensor* const* inputs, size_t inputCount, Ref<Tensor>* outputs, size_t outputCount);
+
+  /// Time spent in one dispatch over the invocations profiled so far.
+  struct DispatchProfile {
+    std::string kernel;
+    int64_t calls = 0;
+    int64_t workgroups = 0;  // summed over calls
+    double seconds = 0;      // kernel and its barrier, summed over calls
+  };
+  /// Off by default. When on, invoke() times every dispatch; turning it on
+  /// clears what was recorded.
+  void setProfiling(bool on);
+  bool profiling() const { return profiling_; }
+  const std::vector<DispatchProfile>& profile() const { return profile_; }
 
   /// "f32[T,4]" for a declaration.
   std::string declString(const TensorDecl& decl) const;
@@ -77,6 +91,8 @@ class Function {
   std::vector<TensorDecl> results_;
   std::vector<TensorDecl> transients_;
   std::vector<DispatchDecl> dispatches_;
+  bool profiling_ = false;
+  std::vector<DispatchProfile> profile_;  // one per dispatch
   std::vector<int> bindingBuffers_;
 
   // Scratch reused by every invocation, so steady-state invocations allocate

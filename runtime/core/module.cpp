@@ -129,8 +129,11 @@ StatusOr<Ref<Module>> Module::load(const Ref<Runtime>& runtime, std::unique_ptr<
   module->producer_ = artifact->producer() ? artifact->producer()->str() : "";
   module->source_ = artifact->source() ? artifact->source()->str() : "";
   HEXMOE_ASSIGN_OR_RETURN(module->executable_, runtime->device().loadExecutable(*artifact, name));
+  std::vector<std::string> kernelNames;
+  if (artifact->kernels())
+    for (const schema::Kernel* k : *artifact->kernels()) kernelNames.push_back(k->name()->str());
   for (const schema::Function* fn : *artifact->functions()) {
-    HEXMOE_ASSIGN_OR_RETURN(std::unique_ptr<Function> f, Function::build(*fn, *module, name));
+    HEXMOE_ASSIGN_OR_RETURN(std::unique_ptr<Function> f, Function::build(*fn, *module, kernelNames, name));
     for (const auto& existing : module->functions_)
       if (existing->name() == f->name()) return dataLoss(name + ": function '" + f->name() + "' is defined twice");
     module->functions_.push_back(std::move(f));

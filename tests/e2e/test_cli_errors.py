@@ -61,6 +61,9 @@ def main():
 
         expect("good call", [art] + inputs + out, True)
         expect("good call on the x86-64-v3-only artifact", [v3] + inputs + out, True)
+        expect("per-kernel profile", [art, "--profile", "--repeat=3"] + inputs + out, True,
+               "mixtral_layer_0_router", "mixtral_layer_2_expert_gate_up",
+               "mixtral_layer_4_combine", "share")
 
         data = bytearray(open(art, "rb").read())
         flipped = os.path.join(work, "flipped.hxm")

@@ -30,6 +30,8 @@ options:
                         any --output, results are printed
   --repeat=N            after one warm-up run, time N more runs and print the
                         median, min, p10, p90 and max (loading excluded)
+  --profile             time every kernel launch and print a table of where
+                        the time goes (over the --repeat runs, or one run)
   --threads=N           threads that run kernels (default: every CPU)
   --cpu-variant=ISA     run this CPU variant (e.g. x86-64-v3), not the best
   --cpu-features=LIST   pretend the host has these CPU features (testing:
@@ -73,6 +75,7 @@ struct Options {
   std::vector<std::string> inputs;
   std::vector<std::string> outputs;
   int repeat = 0;
+  bool profile = false;
   int threads = 0;
   std::string cpuVariant;
   std::string cpuFeatures;
@@ -122,6 +125,10 @@ Options parseArgs(int argc, char** argv) {
     }
     if (arg == "--list") {
       o.list = true;
+      continue;
+    }
+    if (arg == "--profile") {
+      o.profile = true;
       continue;
     }
     if (arg.rfind("--", 0) != 0) {
@@ -177,6 +184,28 @@ void listModule(const hexmoe_runtime_t* runtime, const hexmoe_module_t* module) 
   std::printf("functions:\n");
   for (size_t f = 0; f < hexmoe_module_function_count(module); ++f)
     std::printf("  %s\n", hexmoe_function_signature(hexmoe_module_function(module, f)));
+}
+
+/// One line per kernel launch: mean time per run, share of the total.
+void printProfile(const hexmoe_function_t* fn) {
+  const size_t n = hexmoe_function_dispatch_count(fn);
+  double total = 0;
+  for (size_t i = 0; i < n; ++i) {
+    double seconds = 0;
+    check(hexmoe_function_dispatch_profile(fn, i, nullptr, nullptr, nullptr, &seconds));
+    total += seconds;
+  }
+  std::printf("%-40s %8s %12s %10s %7s\n", "kernel", "runs", "workgroups", "mean ms", "share");
+  for (size_t i = 0; i < n; ++i) {
+    const char* kernel = "";
+    int64_t calls = 0, workgroups = 0;
+    double seconds = 0;
+    check(hexmoe_function_dispatch_profile(fn, i, &kernel, &calls, &workgroups, &seconds));
+    const double runs = calls > 0 ? static_cast<double>(calls) : 1.0;
+    std::printf("%-40s %8lld %12.0f %10.4f %6.1f%%\n", kernel, static_cast<long long>(calls),
+                static_cast<double>(workgroups) / runs, seconds * 1e3 / runs,
+                total > 0 ? 100.0 * seconds / total : 0.0);
+  }
 }
 
 hexmoe_function_t* pickFunction(const hexmoe_module_t* module, const std::string& name) {
@@ -295,6 +324,10 @@ int run(const Options& o) {
   std::vector<BufferPtr> results;
   for (hexmoe_buffer_t* b : outputs) results.emplace_back(b);
 
+  if (o.profile) {
+    check(hexmoe_function_set_profiling(fn, 1));
+    if (o.repeat == 0) invoke();
+  }
   if (o.repeat > 0) {
     // The results of the first run are reused as outputs: steady-state runs.
     std::vector<double> ms;
@@ -309,6 +342,8 @@ int run(const Options& o) {
                 ms.back(), hexmoe_runtime_thread_count(runtime.get()),
                 hexmoe_runtime_thread_count(runtime.get()) == 1 ? "" : "s", hexmoe_module_cpu_variant(module.get()));
   }
+
+  if (o.profile) printProfile(fn);
 
   for (size_t r = 0; r < resultCount; ++r) {
     hexmoe_buffer_t* b = results[r].get();

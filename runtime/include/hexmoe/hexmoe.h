@@ -283,6 +283,21 @@ HEXMOE_API hexmoe_status_t hexmoe_function_invoke(hexmoe_function_t* function,
                                                   hexmoe_buffer_t* const* inputs, size_t input_count,
                                                   hexmoe_buffer_t** outputs, size_t output_count);
 
+/* Per-dispatch profiling, off by default. While on, every invoke records the
+ * wall time of each kernel launch (the kernel on all threads and its barrier).
+ * Turning it on clears what was recorded. */
+HEXMOE_API hexmoe_status_t hexmoe_function_set_profiling(hexmoe_function_t* function, int enabled);
+/* The launches of one invocation, in order. */
+HEXMOE_API size_t hexmoe_function_dispatch_count(const hexmoe_function_t* function);
+/* What was recorded for launch `index`: its kernel's name (valid while the
+ * module lives), how many invocations were timed, the workgroups they ran and
+ * the seconds they took, summed. Any out-parameter may be NULL. */
+HEXMOE_API hexmoe_status_t hexmoe_function_dispatch_profile(const hexmoe_function_t* function,
+                                                            size_t index, const char** out_kernel,
+                                                            int64_t* out_calls,
+                                                            int64_t* out_workgroups,
+                                                            double* out_seconds);
+
 #ifdef __cplusplus
 }  /* extern "C" */
 #endif

@@ -50,6 +50,40 @@ TEST_P(InvokeTest, AddScaleForManyTokenCounts) {
   }
 }
 
+TEST_P(InvokeTest, ProfilingCountsEveryDispatch) {
+  hexmoe_function_t* addScale = fn("add_scale");
+  ASSERT_EQ(hexmoe_function_dispatch_count(addScale), 2u);
+  HEXMOE_ASSERT_OK(hexmoe_function_set_profiling(addScale, 1));
+  BufferPtr a = f32({7, 4}, iota(28, 0.0f));
+  for (int i = 0; i < 3; ++i) {
+    std::vector<BufferPtr> results;
+    Result r = invoke(addScale, {a.get(), a.get()}, results);
+    ASSERT_TRUE(r.ok()) << r.message;
+  }
+  // add: ceil(7/2) workgroups; scale2: 2 * ceil(7/4).
+  const char* expectedKernel[] = {"hexmoe_test_add", "hexmoe_test_scale2"};
+  const int64_t expectedWorkgroups[] = {4, 4};
+  for (size_t i = 0; i < 2; ++i) {
+    const char* kernel = nullptr;
+    int64_t calls = -1, workgroups = -1;
+    double seconds = -1;
+    HEXMOE_ASSERT_OK(hexmoe_function_dispatch_profile(addScale, i, &kernel, &calls, &workgroups, &seconds));
+    EXPECT_STREQ(kernel, expectedKernel[i]);
+    EXPECT_EQ(calls, 3);
+    EXPECT_EQ(workgroups, 3 * expectedWorkgroups[i]);
+    EXPECT_GE(seconds, 0.0);
+  }
+  Result r = take(hexmoe_function_dispatch_profile(addScale, 2, nullptr, nullptr, nullptr, nullptr));
+  EXPECT_EQ(r.code, HEXMOE_STATUS_INVALID_ARGUMENT);
+  EXPECT_NE(r.message.find("dispatch 2 of 2"), std::string::npos) << r.message;
+  // Turning profiling on again starts a fresh count; off stops counting.
+  HEXMOE_ASSERT_OK(hexmoe_function_set_profiling(addScale, 0));
+  HEXMOE_ASSERT_OK(hexmoe_function_set_profiling(addScale, 1));
+  int64_t calls = -1;
+  HEXMOE_ASSERT_OK(hexmoe_function_dispatch_profile(addScale, 0, nullptr, &calls, nullptr, nullptr));
+  EXPECT_EQ(calls, 0);
+}
+
 TEST_P(InvokeTest, DimsAreInferredFromTheArguments) {
   BufferPtr x = f32({3, 3}, iota(9, 1.0f)), y = f32({6}, iota(6, 10.0f)), z = f32({5}, {});
   std::vector<BufferPtr> results;
