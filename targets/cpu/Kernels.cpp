@@ -57,16 +57,26 @@ std::pair<Value, Value> argmax(KernelBuilder &kb, Value mem, int64_t n) {
   return {best[0], best[1]};
 }
 
-/// The gate activation: silu(x) = x / (1 + e^-x), gelu(x) = x/2 (1 + erf(x/√2)).
+/// A constant of x's type (f32 or a vector of f32).
+Value constLike(KernelBuilder &kb, Value x, double v) {
+  auto vt = dyn_cast<VectorType>(x.getType());
+  if (!vt) return kb.f32(v);
+  return arith::ConstantOp::create(
+      kb.b(), kb.loc(), vt,
+      DenseElementsAttr::get(vt, kb.b().getF32FloatAttr(static_cast<float>(v))));
+}
+
+/// The gate activation on a scalar or a vector: silu(x) = x / (1 + e^-x),
+/// gelu(x) = x/2 (1 + erf(x/√2)).
 Value activate(KernelBuilder &kb, Value x, bool gelu) {
   OpBuilder &b = kb.b();
   Location loc = kb.loc();
   if (gelu) {
-    Value e = math::ErfOp::create(b, loc, kb.mul(x, kb.f32(0.70710678118654752)));
-    return kb.mul(kb.mul(x, kb.f32(0.5)), kb.add(e, kb.f32(1.0)));
+    Value e = math::ErfOp::create(b, loc, kb.mul(x, constLike(kb, x, 0.70710678118654752)));
+    return kb.mul(kb.mul(x, constLike(kb, x, 0.5)), kb.add(e, constLike(kb, x, 1.0)));
   }
   Value negX = arith::NegFOp::create(b, loc, x);
-  Value denom = kb.add(math::ExpOp::create(b, loc, negX), kb.f32(1.0));
+  Value denom = kb.add(math::ExpOp::create(b, loc, negX), constLike(kb, x, 1.0));
   return arith::DivFOp::create(b, loc, x, denom);
 }
 
@@ -293,11 +303,17 @@ Launch emitGateUp(KernelBuilder &kb, const GateUpSpec &s) {
         for (int64_t j = 0; j < n; ++j)
           w.push_back({mat, kb.add(expertBase, kb.mul(kb.add(i, kb.idx(j)), kb.idx(h)))});
       SmallVector<Value> sums = kb.dotTile({{hidden, kb.mul(token, kb.idx(h))}}, w, h);
-      Value outRow = kb.mul(r, kb.idx(inter));
-      for (int64_t j = 0; j < n; ++j) {
-        Value a = kb.mul(activate(kb, sums[j], s.gelu), sums[n + j]);
-        kb.store(a, out, kb.add(outRow, kb.add(i, kb.idx(j))));
+      Value at = kb.add(kb.mul(r, kb.idx(inter)), i);
+      if (n == 1) {
+        kb.store(kb.mul(activate(kb, sums[0], s.gelu), sums[1]), out, at);
+        return;
       }
+      // The n activations as one vector: exp/erf stay in vector registers.
+      auto vt = VectorType::get({n}, kb.b().getF32Type());
+      ArrayRef<Value> all(sums);
+      Value g = vector::FromElementsOp::create(kb.b(), kb.loc(), vt, all.take_front(n));
+      Value u = vector::FromElementsOp::create(kb.b(), kb.loc(), vt, all.slice(n, n));
+      kb.storeVec(kb.mul(activate(kb, g, s.gelu), u), out, at);
     });
   };
   const int64_t step = weightRowsPerTile(inter);

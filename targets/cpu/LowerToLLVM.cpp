@@ -25,16 +25,19 @@ using namespace mlir;
 namespace hexmoe::cpu {
 
 void buildCpuLowerToLLVMPipeline(OpPassManager &pm) {
+  pm.addPass(createMoECpuApproximateMath());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createSCFToControlFlowPass());
+  // Math with an LLVM intrinsic (fma, floor, ...) first; libm takes what is
+  // left, scalarising vectors with vector ops that the vector lowering then
+  // converts.
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
   ConvertVectorToLLVMPassOptions vectorOptions;
   // Lets LLVM reduce vector accumulators with a tree instead of serially.
   vectorOptions.reassociateFPReductions = true;
   pm.addPass(createConvertVectorToLLVMPass(vectorOptions));
-  // erf has no LLVM intrinsic: call libm.
-  pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());

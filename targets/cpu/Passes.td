@@ -28,4 +28,19 @@ def MoECpuOutlineKernels : Pass<"moe-cpu-outline-kernels", "::mlir::ModuleOp"> {
   ];
 }
 
+def MoECpuApproximateMath : Pass<"moe-cpu-approximate-math"> {
+  let summary = "replaces exp and erf by vectorisable polynomial approximations";
+  let description = [{
+    libm's expf and erff are scalar calls: inside the expert kernels one call
+    per SwiGLU/GELU element costs as much as the projections themselves. This
+    pass rewrites `math.exp` and `math.erf` (scalar or vector f32) into
+    MLIR's polynomial approximations (range reduction plus a polynomial,
+    within a few ulp), which stay in vector registers.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
 #endif // HEXMOE_TARGETS_CPU_PASSES
