@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages hexmoe needs to build, test and run.
 # Safe to run again: apt-get skips what is already installed.
+# libopenblas0-pthread gives the PyTorch test oracle and benchmark peer an
+# optimised BLAS instead of the reference one python3-torch pulls in alone.
 set -euo pipefail
 
 packages=(
@@ -9,7 +11,7 @@ packages=(
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   libflatbuffers-dev flatbuffers-compiler nlohmann-json3-dev
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
-  python3 python3-numpy python3-torch
+  python3 python3-numpy python3-torch libopenblas0-pthread
 )
 
 missing=()
