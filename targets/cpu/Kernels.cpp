@@ -272,6 +272,29 @@ RowRange rowsOf(KernelBuilder &kb, bool grouped, Value offsets, Value tokens, Va
   return {begin, end, kb.idx(0)};
 }
 
+/// One workgroup's share of a grouped (or dense) expert kernel: the token
+/// rows of its expert (or token tile), and its tile [first, last) of the
+/// `outRows` output rows.
+struct ExpertWork {
+  RowRange rows;
+  Value first, last;
+  Value expertBase; ///< offset of the expert's weights: expert * expertStride
+  int64_t tiles;    ///< output-row tiles per expert
+};
+
+ExpertWork splitExpertWork(KernelBuilder &kb, bool grouped, Value offsets, Value tokens,
+                           int64_t outRows, int64_t expertStride) {
+  ExpertWork w;
+  const int64_t tileRows = rowsPerWorkgroup(outRows);
+  w.tiles = ceilDiv(outRows, tileRows);
+  Value outer = kb.divIdx(kb.workgroupId(), kb.idx(w.tiles));
+  w.first = kb.mul(kb.remIdx(kb.workgroupId(), kb.idx(w.tiles)), kb.idx(tileRows));
+  w.last = kb.min(kb.add(w.first, kb.idx(tileRows)), kb.idx(outRows));
+  w.rows = rowsOf(kb, grouped, offsets, tokens, outer);
+  w.expertBase = kb.mul(w.rows.expert, kb.idx(expertStride));
+  return w;
+}
+
 } // namespace
 
 Launch emitGateUp(KernelBuilder &kb, const GateUpSpec &s) {
@@ -286,12 +309,9 @@ Launch emitGateUp(KernelBuilder &kb, const GateUpSpec &s) {
   Value offsets = s.grouped ? kb.binding(4, i32, kb.idx(e + 1)) : Value();
   Value out = kb.binding(s.grouped ? 5 : 3, f32, kb.mul(rows, kb.idx(inter)));
 
-  const int64_t tileRows = rowsPerWorkgroup(inter), tiles = ceilDiv(inter, tileRows);
-  Value outer = kb.divIdx(kb.workgroupId(), kb.idx(tiles));
-  Value i0 = kb.mul(kb.remIdx(kb.workgroupId(), kb.idx(tiles)), kb.idx(tileRows));
-  Value i1 = kb.min(kb.add(i0, kb.idx(tileRows)), kb.idx(inter));
-  RowRange range = rowsOf(kb, s.grouped, offsets, t, outer);
-  Value expertBase = kb.mul(range.expert, kb.idx(inter * h));
+  ExpertWork work = splitExpertWork(kb, s.grouped, offsets, t, inter, inter * h);
+  const RowRange &range = work.rows;
+  Value expertBase = work.expertBase;
 
   // For each slab of gate/up rows, every token row of the expert: the slab
   // stays in L1/L2 while the rows stream by.
@@ -317,28 +337,25 @@ Launch emitGateUp(KernelBuilder &kb, const GateUpSpec &s) {
     });
   };
   const int64_t step = weightRowsPerTile(inter);
-  kb.tiledLoop(i0, i1, step, [&](Value i) { slab(i, step); }, [&](Value i) { slab(i, 1); });
+  kb.tiledLoop(work.first, work.last, step, [&](Value i) { slab(i, step); },
+               [&](Value i) { slab(i, 1); });
   kb.finish();
-  if (s.grouped) return {e * tiles, false, 1};
-  return {tiles, true, kDenseTokensPerWorkgroup};
+  if (s.grouped) return {e * work.tiles, false, 1};
+  return {work.tiles, true, kDenseTokensPerWorkgroup};
 }
 
 Launch emitDown(KernelBuilder &kb, const DownSpec &s) {
   const int64_t h = s.hidden, inter = s.inter, e = s.grouped ? s.experts : 1;
   Type f32 = kb.b().getF32Type(), i32 = kb.b().getI32Type();
   Value rows = kb.size(s.rows);
-  Value t = rows;
   Value act = kb.binding(0, f32, kb.mul(rows, kb.idx(inter)));
   Value down = kb.binding(1, s.weightType, kb.idx(e * h * inter));
   Value offsets = s.grouped ? kb.binding(2, i32, kb.idx(e + 1)) : Value();
   Value out = kb.binding(s.grouped ? 3 : 2, f32, kb.mul(rows, kb.idx(h)));
 
-  const int64_t tileRows = rowsPerWorkgroup(h), tiles = ceilDiv(h, tileRows);
-  Value outer = kb.divIdx(kb.workgroupId(), kb.idx(tiles));
-  Value h0 = kb.mul(kb.remIdx(kb.workgroupId(), kb.idx(tiles)), kb.idx(tileRows));
-  Value h1 = kb.min(kb.add(h0, kb.idx(tileRows)), kb.idx(h));
-  RowRange range = rowsOf(kb, s.grouped, offsets, t, outer);
-  Value expertBase = kb.mul(range.expert, kb.idx(h * inter));
+  ExpertWork work = splitExpertWork(kb, s.grouped, offsets, rows, h, h * inter);
+  const RowRange &range = work.rows;
+  Value expertBase = work.expertBase;
 
   // Two token rows by n weight rows per dot tile.
   auto tile = [&](Value r, int64_t nr, Value hh, int64_t n) {
@@ -358,10 +375,11 @@ Launch emitDown(KernelBuilder &kb, const DownSpec &s) {
                  [&](Value r) { tile(r, 1, hh, n); });
   };
   const int64_t step = weightRowsPerTile(h);
-  kb.tiledLoop(h0, h1, step, [&](Value hh) { slab(hh, step); }, [&](Value hh) { slab(hh, 1); });
+  kb.tiledLoop(work.first, work.last, step, [&](Value hh) { slab(hh, step); },
+               [&](Value hh) { slab(hh, 1); });
   kb.finish();
-  if (s.grouped) return {e * tiles, false, 1};
-  return {tiles, true, kDenseTokensPerWorkgroup};
+  if (s.grouped) return {e * work.tiles, false, 1};
+  return {work.tiles, true, kDenseTokensPerWorkgroup};
 }
 
 //===----------------------------------------------------------------------===//
