@@ -31,6 +31,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The expert-placement planner (pure: plans from JSON descriptions). */
+#include "hexmoe/plan.h"
+
 #if defined(HEXMOE_BUILDING_RUNTIME)
 #define HEXMOE_API __attribute__((visibility("default")))
 #else

@@ -1,0 +1,69 @@
+// A pool: the devices a model is placed on, their memory, bandwidth, compute
+// per dtype, and the links between them. Read from JSON (docs/planner.md) or
+// from an inline spec such as `4xh100+4xa800+2xcpu`.
+#ifndef HEXMOE_RUNTIME_SCHEDULER_POOL_H_
+#define HEXMOE_RUNTIME_SCHEDULER_POOL_H_
+
+#include <string>
+#include <vector>
+
+#include "runtime/scheduler/device_presets.h"
+#include "runtime/scheduler/dtype.h"
+#include "runtime/scheduler/json_fields.h"
+#include "runtime/scheduler/status.h"
+
+namespace hexmoe::sched {
+
+struct DeviceSpec {
+  std::string name;  // unique in the pool, e.g. "h100-sxm-0"
+  std::string kind;  // the preset it came from, or "custom"; calibration files key on it
+  DeviceClass device_class = DeviceClass::kGpu;
+  double memory_gb = 0;
+  double reserved_gb = -1;  // < 0: the pool's memory_reserve_fraction applies
+  double memory_bandwidth_gbps = 0;
+  PerDType tflops{};  // dense peak; 0 = the dtype is not native
+  int pcie_gen = 0;
+  int pcie_lanes = 0;
+  double host_link_gbps = 0;  // per direction; 0 = no host link (a CPU socket is the host)
+  std::string peer_link_type;
+  double peer_link_gbps = 0;  // per direction; 0 = none
+  std::string peer_group;     // devices with the same non-empty group talk over peer links
+  int node = 0;               // the machine the device sits in
+  double bandwidth_efficiency = 0;
+  double compute_efficiency = 0;
+  double dequant_bandwidth_factor = 0;
+  double dequant_compute_factor = 0;
+  double launch_overhead_us = 0;
+  bool lost = false;  // failed; kept so that device indices stay stable in plans
+};
+
+struct Pool {
+  std::string name;
+  std::vector<DeviceSpec> devices;
+  double memory_reserve_fraction = 0.10;  // KV cache, activations, runtime
+  double network_gbps = 25;               // per node and direction, between nodes
+  double link_efficiency = 0.80;          // achieved / nominal for PCIe, NVLink, network
+  std::vector<std::string> attention_devices;  // empty: chosen by the planner
+
+  int size() const { return static_cast<int>(devices.size()); }
+  int numNodes() const;
+  int findDevice(const std::string& name) const;  // -1 when absent
+  /// Bytes a device can give to weights after its reserve.
+  double usableBytes(int device) const;
+};
+
+/// Parses pool JSON; errors name `source` and the field path.
+StatusOr<Pool> parsePool(const std::string& text, const std::string& source);
+
+/// `4xh100+4xa800+2xcpu`: counts and preset names joined by '+', one node.
+StatusOr<Pool> parsePoolSpec(const std::string& spec);
+
+/// A file path, or an inline spec when no such file exists and it looks like one.
+StatusOr<Pool> loadPool(const std::string& path_or_spec);
+
+/// Every device written out in full (no presets), which parsePool reads back.
+Json poolToJson(const Pool& pool);
+
+}  // namespace hexmoe::sched
+
+#endif  // HEXMOE_RUNTIME_SCHEDULER_POOL_H_
