@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "hexmoe/hexmoe.h"
+#include "hexmoe/hexmoe.hpp"
 #include "tools/hexmoe-run/npy.h"
 #include "tools/hexmoe-run/values.h"
 
@@ -83,23 +83,14 @@ struct Options {
   bool list = false;
 };
 
-struct StatusDeleter {
-  void operator()(hexmoe_status_s* s) const { hexmoe_status_free(s); }
-};
-struct RuntimeDeleter {
-  void operator()(hexmoe_runtime_t* r) const { hexmoe_runtime_destroy(r); }
-};
-struct ModuleDeleter {
-  void operator()(hexmoe_module_t* m) const { hexmoe_module_release(m); }
-};
-struct BufferDeleter {
-  void operator()(hexmoe_buffer_t* b) const { hexmoe_buffer_release(b); }
-};
-using BufferPtr = std::unique_ptr<hexmoe_buffer_t, BufferDeleter>;
+using hexmoe::api::BufferPtr;
+using hexmoe::api::ModulePtr;
+using hexmoe::api::RuntimePtr;
+using hexmoe::api::StatusPtr;
 
 /// Throws a Failure for a non-OK status, with `context` before its message.
 void check(hexmoe_status_t status, const std::string& context = "") {
-  std::unique_ptr<hexmoe_status_s, StatusDeleter> owned(status);
+  StatusPtr owned(status);
   if (status) throw Failure{context + hexmoe_status_message(status)};
 }
 
@@ -282,11 +273,11 @@ int run(const Options& o) {
   ro.cpu_features = o.cpuFeatures.empty() ? nullptr : o.cpuFeatures.c_str();
   hexmoe_runtime_t* rawRuntime = nullptr;
   check(hexmoe_runtime_create(&ro, &rawRuntime));
-  std::unique_ptr<hexmoe_runtime_t, RuntimeDeleter> runtime(rawRuntime);
+  RuntimePtr runtime(rawRuntime);
 
   hexmoe_module_t* rawModule = nullptr;
   check(hexmoe_module_load_file(runtime.get(), o.artifact.c_str(), &rawModule));
-  std::unique_ptr<hexmoe_module_t, ModuleDeleter> module(rawModule);
+  ModulePtr module(rawModule);
   if (o.list) {
     listModule(runtime.get(), module.get());
     return 0;
@@ -317,7 +308,7 @@ int run(const Options& o) {
   auto invoke = [&] {
     hexmoe_status_t s = hexmoe_function_invoke(fn, inputHandles.data(), inputHandles.size(), outputs.data(),
                                                outputs.size());
-    std::unique_ptr<hexmoe_status_s, StatusDeleter> owned(s);
+    StatusPtr owned(s);
     if (s) throw Failure{withSource(hexmoe_status_message(s), o.inputs)};
   };
   invoke();

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "hexmoe/hexmoe.h"
+#include "hexmoe/hexmoe.hpp"
 #include "tests/unit/runtime/test_artifact.h"
 
 namespace hexmoe::test {
@@ -38,18 +38,9 @@ inline Result take(hexmoe_status_t s) {
     ASSERT_TRUE(r_.ok()) << #expr << ": " << r_.message;     \
   } while (0)
 
-struct RuntimeDeleter {
-  void operator()(hexmoe_runtime_t* r) const { hexmoe_runtime_destroy(r); }
-};
-struct ModuleDeleter {
-  void operator()(hexmoe_module_t* m) const { hexmoe_module_release(m); }
-};
-struct BufferDeleter {
-  void operator()(hexmoe_buffer_t* b) const { hexmoe_buffer_release(b); }
-};
-using RuntimePtr = std::unique_ptr<hexmoe_runtime_t, RuntimeDeleter>;
-using ModulePtr = std::unique_ptr<hexmoe_module_t, ModuleDeleter>;
-using BufferPtr = std::unique_ptr<hexmoe_buffer_t, BufferDeleter>;
+using hexmoe::api::BufferPtr;
+using hexmoe::api::ModulePtr;
+using hexmoe::api::RuntimePtr;
 
 struct RuntimeConfig {
   int threads = 2;
