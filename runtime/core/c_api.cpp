@@ -117,6 +117,21 @@ bool isValidLogLevel(const hexmoe_log_level_t& level) {
   return rawValue(level) >= HEXMOE_LOG_TRACE && rawValue(level) <= HEXMOE_LOG_OFF;
 }
 
+// The C enum and the C++ one are the same numbering.
+#define HEXMOE_SAME_CODE(c, k) static_assert(static_cast<int>(c) == static_cast<int>(hexmoe::StatusCode::k), #c)
+HEXMOE_SAME_CODE(HEXMOE_STATUS_OK, kOk);
+HEXMOE_SAME_CODE(HEXMOE_STATUS_UNKNOWN, kUnknown);
+HEXMOE_SAME_CODE(HEXMOE_STATUS_INVALID_ARGUMENT, kInvalidArgument);
+HEXMOE_SAME_CODE(HEXMOE_STATUS_NOT_FOUND, kNotFound);
+HEXMOE_SAME_CODE(HEXMOE_STATUS_RESOURCE_EXHAUSTED, kResourceExhausted);
+HEXMOE_SAME_CODE(HEXMOE_STATUS_FAILED_PRECONDITION, kFailedPrecondition);
+HEXMOE_SAME_CODE(HEXMOE_STATUS_OUT_OF_RANGE, kOutOfRange);
+HEXMOE_SAME_CODE(HEXMOE_STATUS_UNIMPLEMENTED, kUnimplemented);
+HEXMOE_SAME_CODE(HEXMOE_STATUS_INTERNAL, kInternal);
+HEXMOE_SAME_CODE(HEXMOE_STATUS_UNAVAILABLE, kUnavailable);
+HEXMOE_SAME_CODE(HEXMOE_STATUS_DATA_LOSS, kDataLoss);
+#undef HEXMOE_SAME_CODE
+
 }  // namespace
 
 extern "C" {
@@ -135,7 +150,9 @@ hexmoe_status_code_t hexmoe_status_code(hexmoe_status_t status) {
 const char* hexmoe_status_message(hexmoe_status_t status) { return status ? status->message.c_str() : ""; }
 
 const char* hexmoe_status_code_name(hexmoe_status_code_t code) {
-  return hexmoe::statusCodeName(static_cast<hexmoe::StatusCode>(code));
+  // Any int a C caller passes names a code or "UNKNOWN"; the C enum's own
+  // range would make loading 999 undefined.
+  return hexmoe::statusCodeName(static_cast<hexmoe::StatusCode>(rawValue(code)));
 }
 
 void hexmoe_status_free(hexmoe_status_t status) {

@@ -12,7 +12,7 @@
 #include "runtime/core/element_type.h"
 #include "runtime/core/hal/buffer.h"
 #include "runtime/core/ref_counted.h"
-#include "runtime/core/status.h"
+#include "runtime/base/status.h"
 #include "runtime/core/tensor.h"
 
 namespace hexmoe::schema {

@@ -11,7 +11,7 @@
 #include "runtime/core/hal/executable.h"
 #include "runtime/core/ref_counted.h"
 #include "runtime/core/runtime.h"
-#include "runtime/core/status.h"
+#include "runtime/base/status.h"
 
 namespace hexmoe {
 

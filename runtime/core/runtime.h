@@ -8,7 +8,7 @@
 #include "runtime/core/hal/driver.h"
 #include "runtime/core/logging.h"
 #include "runtime/core/ref_counted.h"
-#include "runtime/core/status.h"
+#include "runtime/base/status.h"
 
 namespace hexmoe {
 

@@ -2,7 +2,7 @@
 //
 // The scheduler is pure and self-contained (no device calls, no logging) and
 // hexmoe-plan links it without the runtime core, so it carries this small
-// header-only Status beside runtime/core/status.h (whose methods live in the
+// header-only Status beside runtime/base/status.h (whose methods live in the
 // runtime's objects). Same shape (code + message); folding the two into one
 // header-only Status, and plan.h's status enum into hexmoe_status_t, is open.
 #ifndef HEXMOE_RUNTIME_SCHEDULER_STATUS_H_

@@ -4,7 +4,7 @@
 
 #include <cstddef>
 
-#include "runtime/core/status.h"
+#include "runtime/base/status.h"
 
 namespace hexmoe::hal {
 

@@ -9,7 +9,7 @@
 #include "runtime/core/hal/buffer.h"
 #include "runtime/core/hal/executable.h"
 #include "runtime/core/hal/queue.h"
-#include "runtime/core/status.h"
+#include "runtime/base/status.h"
 
 namespace hexmoe::schema {
 struct Artifact;

@@ -10,7 +10,7 @@
 
 #include "runtime/core/hal/allocator.h"
 #include "runtime/core/hal/device.h"
-#include "runtime/core/status.h"
+#include "runtime/base/status.h"
 
 namespace hexmoe::hal {
 

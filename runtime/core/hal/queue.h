@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "runtime/core/status.h"
+#include "runtime/base/status.h"
 
 namespace hexmoe::hal {
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/core/status.h"
+#include "runtime/base/status.h"
 
 namespace hexmoe::cpu {
 

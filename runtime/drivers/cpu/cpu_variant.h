@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/core/status.h"
+#include "runtime/base/status.h"
 #include "runtime/drivers/cpu/cpu_features.h"
 
 namespace hexmoe::cpu {

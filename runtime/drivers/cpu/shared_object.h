@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "runtime/core/status.h"
+#include "runtime/base/status.h"
 
 namespace hexmoe::cpu {
 

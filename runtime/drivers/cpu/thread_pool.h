@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-#include "runtime/core/status.h"
+#include "runtime/base/status.h"
 #include "runtime/schema/kernel_abi.h"
 
 namespace hexmoe::cpu {

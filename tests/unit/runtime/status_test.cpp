@@ -2,10 +2,11 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "runtime/core/logging.h"
 #include "runtime/core/module.h"
-#include "runtime/core/status.h"
+#include "runtime/base/status.h"
 #include "tests/unit/runtime/runtime_test_util.h"
 
 namespace hexmoe {
@@ -87,6 +88,17 @@ TEST(CStatus, NullIsOk) {
   EXPECT_STREQ(hexmoe_status_message(nullptr), "");
   hexmoe_status_free(nullptr);
   EXPECT_STREQ(hexmoe_status_code_name(HEXMOE_STATUS_DATA_LOSS), "DATA_LOSS");
+}
+
+TEST(CStatus, CodeNameOfAnyIntIsDefined) {
+  // A C caller may pass any int; the name is "UNKNOWN", never undefined behaviour.
+  int raw = 999;
+  hexmoe_status_code_t code;
+  std::memcpy(&code, &raw, sizeof(code));
+  EXPECT_STREQ(hexmoe_status_code_name(code), "UNKNOWN");
+  raw = -7;
+  std::memcpy(&code, &raw, sizeof(code));
+  EXPECT_STREQ(hexmoe_status_code_name(code), "UNKNOWN");
 }
 
 TEST(CStatus, NullArgumentsAreErrorsNotCrashes) {

@@ -1,5 +1,5 @@
 // Status: codes, messages and propagation traces.
-#include "runtime/core/status.h"
+#include "runtime/base/status.h"
 
 #include <cerrno>
 #include <cstring>

@@ -1,10 +1,12 @@
-// Status and StatusOr: errors as values inside the runtime.
+// Status and StatusOr: errors as values, for every runtime library.
 //
-// A Status is OK (no allocation) or a code, a message and the source
-// locations it passed through on its way up (HEXMOE_RETURN_IF_ERROR appends
-// one per hop). The C API turns it into a hexmoe_status_t at the boundary.
-#ifndef HEXMOE_RUNTIME_CORE_STATUS_H_
-#define HEXMOE_RUNTIME_CORE_STATUS_H_
+// The base library sits below the schema, the runtime core, the drivers and
+// the scheduler, and depends on the C++ standard library alone. A Status is
+// OK (no allocation) or a code, a message and the source locations it passed
+// through on its way up (HEXMOE_RETURN_IF_ERROR appends one per hop). The C
+// APIs turn it into a hexmoe_status_code_t (hexmoe.h) at the boundary.
+#ifndef HEXMOE_RUNTIME_BASE_STATUS_H_
+#define HEXMOE_RUNTIME_BASE_STATUS_H_
 
 #include <cassert>
 #include <memory>
@@ -94,6 +96,7 @@ class [[nodiscard]] StatusOr {
   const T& value() const& { return *value_; }
   T&& value() && { return std::move(*value_); }
   T& operator*() & { return *value_; }
+  const T& operator*() const& { return *value_; }
   T* operator->() { return &*value_; }
   const T* operator->() const { return &*value_; }
 
@@ -125,4 +128,4 @@ class [[nodiscard]] StatusOr {
   if (!tmp.ok()) return std::move(tmp).status().at(__FILE__, __LINE__); \
   lhs = std::move(tmp).value()
 
-#endif  // HEXMOE_RUNTIME_CORE_STATUS_H_
+#endif  // HEXMOE_RUNTIME_BASE_STATUS_H_
