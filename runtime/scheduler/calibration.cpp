@@ -4,48 +4,48 @@ namespace hexmoe::sched {
 
 StatusOr<Calibration> parseCalibration(const std::string& text, const std::string& source) {
   Json root;
-  HEXMOE_SCHED_RETURN_IF_ERROR(parseJsonText(text, source, &root));
-  HEXMOE_SCHED_ASSIGN_OR_RETURN(JsonFields top, JsonFields::of(source, root, ""));
-  HEXMOE_SCHED_RETURN_IF_ERROR(
+  HEXMOE_RETURN_IF_ERROR(parseJsonText(text, source, &root));
+  HEXMOE_ASSIGN_OR_RETURN(JsonFields top, JsonFields::of(source, root, ""));
+  HEXMOE_RETURN_IF_ERROR(
       top.onlyKnown({"format", "version", "source", "link_efficiency", "devices"}));
   std::string format;
-  HEXMOE_SCHED_RETURN_IF_ERROR(top.string("format", &format));
+  HEXMOE_RETURN_IF_ERROR(top.string("format", &format));
   if (format != "hexmoe-calibration") return top.errorAt("format", "expected \"hexmoe-calibration\"");
   Calibration calibration;
   if (top.has("link_efficiency")) {
     double v = 0;
-    HEXMOE_SCHED_RETURN_IF_ERROR(top.number("link_efficiency", &v, JsonFields::Range::kFraction));
+    HEXMOE_RETURN_IF_ERROR(top.number("link_efficiency", &v, JsonFields::Range::kFraction));
     calibration.link_efficiency = v;
   }
   const Json* devices = nullptr;
-  HEXMOE_SCHED_RETURN_IF_ERROR(top.child("devices", Json::value_t::object, &devices));
+  HEXMOE_RETURN_IF_ERROR(top.child("devices", Json::value_t::object, &devices));
   for (auto it = devices->begin(); it != devices->end(); ++it) {
-    HEXMOE_SCHED_ASSIGN_OR_RETURN(
+    HEXMOE_ASSIGN_OR_RETURN(
         JsonFields f, JsonFields::of(source, it.value(), joinJsonPath("devices", it.key())));
-    HEXMOE_SCHED_RETURN_IF_ERROR(f.onlyKnown({"bandwidth_efficiency", "compute_efficiency",
-                                              "dequant_bandwidth_factor", "dequant_compute_factor",
-                                              "launch_overhead_us"}));
+    HEXMOE_RETURN_IF_ERROR(f.onlyKnown({"bandwidth_efficiency", "compute_efficiency",
+                                        "dequant_bandwidth_factor", "dequant_compute_factor",
+                                        "launch_overhead_us"}));
     DeviceFactors factors;
     auto read = [&](const char* key, std::optional<double>* out, JsonFields::Range range) -> Status {
-      if (!f.has(key)) return Status::ok();
+      if (!f.has(key)) return okStatus();
       double v = 0;
-      HEXMOE_SCHED_RETURN_IF_ERROR(f.number(key, &v, range));
+      HEXMOE_RETURN_IF_ERROR(f.number(key, &v, range));
       *out = v;
-      return Status::ok();
+      return okStatus();
     };
     using R = JsonFields::Range;
-    HEXMOE_SCHED_RETURN_IF_ERROR(read("bandwidth_efficiency", &factors.bandwidth_efficiency, R::kFraction));
-    HEXMOE_SCHED_RETURN_IF_ERROR(read("compute_efficiency", &factors.compute_efficiency, R::kFraction));
-    HEXMOE_SCHED_RETURN_IF_ERROR(read("dequant_bandwidth_factor", &factors.dequant_bandwidth_factor, R::kFraction));
-    HEXMOE_SCHED_RETURN_IF_ERROR(read("dequant_compute_factor", &factors.dequant_compute_factor, R::kFraction));
-    HEXMOE_SCHED_RETURN_IF_ERROR(read("launch_overhead_us", &factors.launch_overhead_us, R::kNonNegative));
+    HEXMOE_RETURN_IF_ERROR(read("bandwidth_efficiency", &factors.bandwidth_efficiency, R::kFraction));
+    HEXMOE_RETURN_IF_ERROR(read("compute_efficiency", &factors.compute_efficiency, R::kFraction));
+    HEXMOE_RETURN_IF_ERROR(read("dequant_bandwidth_factor", &factors.dequant_bandwidth_factor, R::kFraction));
+    HEXMOE_RETURN_IF_ERROR(read("dequant_compute_factor", &factors.dequant_compute_factor, R::kFraction));
+    HEXMOE_RETURN_IF_ERROR(read("launch_overhead_us", &factors.launch_overhead_us, R::kNonNegative));
     calibration.devices[it.key()] = factors;
   }
   return calibration;
 }
 
 StatusOr<Calibration> loadCalibration(const std::string& path) {
-  HEXMOE_SCHED_ASSIGN_OR_RETURN(std::string text, readTextFile(path));
+  HEXMOE_ASSIGN_OR_RETURN(std::string text, readTextFile(path));
   return parseCalibration(text, path);
 }
 

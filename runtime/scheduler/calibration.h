@@ -11,7 +11,7 @@
 #include <string>
 
 #include "runtime/scheduler/pool.h"
-#include "runtime/scheduler/status.h"
+#include "runtime/base/status.h"
 
 namespace hexmoe::sched {
 

@@ -70,7 +70,7 @@ Status CostModel::chooseAttention(std::vector<int> requested) {
       if (candidate && devices_[d].bytes_per_s >= 0.9 * best) requested.push_back(d);
     }
     if (requested.empty()) {
-      return infeasible("no device can hold the model's attention, dense and embedding weights (" +
+      return resourceExhausted("no device can hold the model's attention, dense and embedding weights (" +
                         std::to_string(non_expert / 1e9) + " GB)");
     }
   }
@@ -82,7 +82,7 @@ Status CostModel::chooseAttention(std::vector<int> requested) {
   }
   attention_ = requested;
   for (int d : attention_) devices_[d].attention_share = 1.0 / attention_.size();
-  return Status::ok();
+  return okStatus();
 }
 
 void CostModel::buildExchange() {
@@ -173,7 +173,7 @@ StatusOr<CostModel> CostModel::build(const Pool& pool, const ModelShape& model,
       return invalidArgument("device " + s.name + " has no usable bandwidth or compute");
     }
   }
-  HEXMOE_SCHED_RETURN_IF_ERROR(cm.chooseAttention(std::move(attention_devices)));
+  HEXMOE_RETURN_IF_ERROR(cm.chooseAttention(std::move(attention_devices)));
 
   // Attention, routers and shared experts of one MoE layer; dense layers; LM head.
   double wb = weightBytesPerParam(model.weight_dtype);
@@ -205,7 +205,7 @@ StatusOr<CostModel> CostModel::build(const Pool& pool, const ModelShape& model,
     c.non_expert_bytes = c.attention_share > 0 ? model.nonExpertBytes() : 0.0;
     c.expert_capacity_bytes = cm.live(d) ? std::max(0.0, pool.usableBytes(d) - c.non_expert_bytes) : 0.0;
     if (c.attention_share > 0 && pool.usableBytes(d) < c.non_expert_bytes) {
-      return infeasible("attention device " + pool.devices[d].name + " cannot hold the non-expert weights (" +
+      return resourceExhausted("attention device " + pool.devices[d].name + " cannot hold the non-expert weights (" +
                         std::to_string(c.non_expert_bytes / 1e9) + " GB needed, " +
                         std::to_string(pool.usableBytes(d) / 1e9) + " GB usable)");
     }

@@ -21,7 +21,7 @@
 
 #include "runtime/scheduler/model.h"
 #include "runtime/scheduler/pool.h"
-#include "runtime/scheduler/status.h"
+#include "runtime/base/status.h"
 
 namespace hexmoe::sched {
 

@@ -28,7 +28,7 @@ Status parseJsonText(const std::string& text, const std::string& source, Json* o
     return invalidArgument(source + ":" + std::to_string(line) + ":" +
                            std::to_string(column) + ": invalid JSON: " + what);
   }
-  return Status::ok();
+  return okStatus();
 }
 
 StatusOr<std::string> readTextFile(const std::string& path) {
@@ -100,7 +100,7 @@ Status checkJsonNumber(const std::string& source, const std::string& path, const
       break;
   }
   *out = v;
-  return Status::ok();
+  return okStatus();
 }
 
 Status JsonFields::number(const char* key, double* out, Range range) const {
@@ -109,7 +109,7 @@ Status JsonFields::number(const char* key, double* out, Range range) const {
 }
 
 Status JsonFields::optionalNumber(const char* key, double* out, Range range) const {
-  if (!has(key)) return Status::ok();
+  if (!has(key)) return okStatus();
   return number(key, out, range);
 }
 
@@ -124,11 +124,11 @@ Status JsonFields::integer(const char* key, int64_t* out, int64_t min_value) con
                             describeJsonValue(value));
   }
   *out = static_cast<int64_t>(v);
-  return Status::ok();
+  return okStatus();
 }
 
 Status JsonFields::optionalInteger(const char* key, int64_t* out, int64_t min_value) const {
-  if (!has(key)) return Status::ok();
+  if (!has(key)) return okStatus();
   return integer(key, out, min_value);
 }
 
@@ -137,20 +137,20 @@ Status JsonFields::string(const char* key, std::string* out) const {
   const Json& value = (*object_)[key];
   if (!value.is_string()) return errorAt(key, "expected a string, got " + describeJsonValue(value));
   *out = value.get<std::string>();
-  return Status::ok();
+  return okStatus();
 }
 
 Status JsonFields::optionalString(const char* key, std::string* out) const {
-  if (!has(key)) return Status::ok();
+  if (!has(key)) return okStatus();
   return string(key, out);
 }
 
 Status JsonFields::optionalBool(const char* key, bool* out) const {
-  if (!has(key)) return Status::ok();
+  if (!has(key)) return okStatus();
   const Json& value = (*object_)[key];
   if (!value.is_boolean()) return errorAt(key, "expected true or false, got " + describeJsonValue(value));
   *out = value.get<bool>();
-  return Status::ok();
+  return okStatus();
 }
 
 Status JsonFields::child(const char* key, Json::value_t type, const Json** out) const {
@@ -159,14 +159,14 @@ Status JsonFields::child(const char* key, Json::value_t type, const Json** out) 
 }
 
 Status JsonFields::optionalChild(const char* key, Json::value_t type, const Json** out) const {
-  if (!has(key)) return Status::ok();
+  if (!has(key)) return okStatus();
   const Json& value = (*object_)[key];
   if (value.type() != type) {
     const char* expected = type == Json::value_t::array ? "an array" : "an object";
     return errorAt(key, std::string("expected ") + expected + ", got " + describeJsonValue(value));
   }
   *out = &value;
-  return Status::ok();
+  return okStatus();
 }
 
 Status JsonFields::onlyKnown(std::initializer_list<const char*> known) const {
@@ -179,7 +179,7 @@ Status JsonFields::onlyKnown(std::initializer_list<const char*> known) const {
       return error(joinJsonPath(path_, it.key()), "unknown field (known: " + list + ")");
     }
   }
-  return Status::ok();
+  return okStatus();
 }
 
 }  // namespace hexmoe::sched

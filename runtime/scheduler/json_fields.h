@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "runtime/scheduler/status.h"
+#include "runtime/base/status.h"
 
 namespace hexmoe::sched {
 

@@ -211,26 +211,26 @@ LoadTrace sampleTrace(const SyntheticLoad& load, const ModelShape& model, double
 StatusOr<LoadTrace> parseTrace(const std::string& text, const std::string& source,
                                const ModelShape& model) {
   Json root;
-  HEXMOE_SCHED_RETURN_IF_ERROR(parseJsonText(text, source, &root));
-  HEXMOE_SCHED_ASSIGN_OR_RETURN(JsonFields top, JsonFields::of(source, root, ""));
-  HEXMOE_SCHED_RETURN_IF_ERROR(top.onlyKnown(
+  HEXMOE_RETURN_IF_ERROR(parseJsonText(text, source, &root));
+  HEXMOE_ASSIGN_OR_RETURN(JsonFields top, JsonFields::of(source, root, ""));
+  HEXMOE_RETURN_IF_ERROR(top.onlyKnown(
       {"format", "version", "model", "description", "tokens_per_step", "num_experts", "steps"}));
   std::string format;
-  HEXMOE_SCHED_RETURN_IF_ERROR(top.string("format", &format));
+  HEXMOE_RETURN_IF_ERROR(top.string("format", &format));
   if (format != "hexmoe-trace") return top.errorAt("format", "expected \"hexmoe-trace\"");
   LoadTrace trace;
   trace.description = source;
-  HEXMOE_SCHED_RETURN_IF_ERROR(top.optionalString("description", &trace.description));
-  HEXMOE_SCHED_RETURN_IF_ERROR(top.number("tokens_per_step", &trace.tokens_per_step, JsonFields::Range::kPositive));
+  HEXMOE_RETURN_IF_ERROR(top.optionalString("description", &trace.description));
+  HEXMOE_RETURN_IF_ERROR(top.number("tokens_per_step", &trace.tokens_per_step, JsonFields::Range::kPositive));
   int64_t experts = 0;
-  HEXMOE_SCHED_RETURN_IF_ERROR(top.integer("num_experts", &experts, 1));
+  HEXMOE_RETURN_IF_ERROR(top.integer("num_experts", &experts, 1));
   if (experts != model.num_experts) {
     return top.errorAt("num_experts", "the trace has " + std::to_string(experts) +
                                           " experts per layer but the model has " +
                                           std::to_string(model.num_experts));
   }
   const Json* steps = nullptr;
-  HEXMOE_SCHED_RETURN_IF_ERROR(top.child("steps", Json::value_t::array, &steps));
+  HEXMOE_RETURN_IF_ERROR(top.child("steps", Json::value_t::array, &steps));
   if (steps->empty()) return top.errorAt("steps", "expected at least one step");
   trace.num_steps = static_cast<int>(steps->size());
   trace.num_layers = model.numMoeLayers();
@@ -269,7 +269,7 @@ StatusOr<LoadTrace> parseTrace(const std::string& text, const std::string& sourc
 }
 
 StatusOr<LoadTrace> loadTrace(const std::string& path, const ModelShape& model) {
-  HEXMOE_SCHED_ASSIGN_OR_RETURN(std::string text, readTextFile(path));
+  HEXMOE_ASSIGN_OR_RETURN(std::string text, readTextFile(path));
   return parseTrace(text, path, model);
 }
 
@@ -308,7 +308,7 @@ Status checkProfile(const LoadProfile& profile, const ModelShape& model) {
       }
     }
   }
-  return Status::ok();
+  return okStatus();
 }
 
 }  // namespace hexmoe::sched

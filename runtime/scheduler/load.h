@@ -12,7 +12,7 @@
 
 #include "runtime/scheduler/json_fields.h"
 #include "runtime/scheduler/model.h"
-#include "runtime/scheduler/status.h"
+#include "runtime/base/status.h"
 
 namespace hexmoe::sched {
 

@@ -26,10 +26,10 @@ double ModelShape::nonExpertBytes() const {
 /// Reads an optional int field that Hugging Face configs sometimes set to null.
 static Status optionalInt(const JsonFields& f, const char* key, int* out, int min_value) {
   int64_t value = *out;
-  HEXMOE_SCHED_RETURN_IF_ERROR(f.optionalInteger(key, &value, min_value));
+  HEXMOE_RETURN_IF_ERROR(f.optionalInteger(key, &value, min_value));
   if (value > (1 << 30)) return f.errorAt(key, "implausibly large");
   *out = static_cast<int>(value);
-  return Status::ok();
+  return okStatus();
 }
 
 static Status requiredInt(const JsonFields& f, const char* key, int* out, int min_value) {
@@ -51,20 +51,20 @@ static Status firstOf(const JsonFields& f, std::initializer_list<const char*> ke
 static Status parseWeightDType(const JsonFields& f, ModelShape* m) {
   m->weight_dtype = DType::kBf16;
   std::string torch_dtype;
-  HEXMOE_SCHED_RETURN_IF_ERROR(f.optionalString("torch_dtype", &torch_dtype));
+  HEXMOE_RETURN_IF_ERROR(f.optionalString("torch_dtype", &torch_dtype));
   if (!torch_dtype.empty()) {
     std::optional<DType> dtype = parseDType(torch_dtype);
     if (!dtype) return f.errorAt("torch_dtype", "unknown dtype \"" + torch_dtype + "\"");
     m->weight_dtype = *dtype;
   }
   const Json* quant = nullptr;
-  HEXMOE_SCHED_RETURN_IF_ERROR(f.optionalChild("quantization_config", Json::value_t::object, &quant));
-  if (quant == nullptr) return Status::ok();
-  HEXMOE_SCHED_ASSIGN_OR_RETURN(JsonFields q, JsonFields::of(f.source(), *quant, "quantization_config"));
+  HEXMOE_RETURN_IF_ERROR(f.optionalChild("quantization_config", Json::value_t::object, &quant));
+  if (quant == nullptr) return okStatus();
+  HEXMOE_ASSIGN_OR_RETURN(JsonFields q, JsonFields::of(f.source(), *quant, "quantization_config"));
   std::string method;
-  HEXMOE_SCHED_RETURN_IF_ERROR(q.optionalString("quant_method", &method));
+  HEXMOE_RETURN_IF_ERROR(q.optionalString("quant_method", &method));
   int bits = 0;
-  HEXMOE_SCHED_RETURN_IF_ERROR(optionalInt(q, "bits", &bits, 1));
+  HEXMOE_RETURN_IF_ERROR(optionalInt(q, "bits", &bits, 1));
   if (method == "fp8") {
     m->weight_dtype = DType::kFp8;
   } else if (bits == 4) {
@@ -75,22 +75,22 @@ static Status parseWeightDType(const JsonFields& f, ModelShape* m) {
     return q.errorAt("quant_method", "unsupported quantisation \"" + method +
                                          "\" (fp8, or 4/8-bit weight-only with \"bits\")");
   }
-  return Status::ok();
+  return okStatus();
 }
 
 /// Attention weights and KV-cache bytes: multi-head latent attention when the
 /// config has kv_lora_rank (DeepSeek-V2/V3), grouped-query attention otherwise.
 static Status parseAttention(const JsonFields& f, ModelShape* m) {
   int heads = 0;
-  HEXMOE_SCHED_RETURN_IF_ERROR(requiredInt(f, "num_attention_heads", &heads, 1));
+  HEXMOE_RETURN_IF_ERROR(requiredInt(f, "num_attention_heads", &heads, 1));
   double h = m->hidden_size;
   if (f.has("kv_lora_rank")) {
     int kv_lora = 0, q_lora = 0, nope = 128, rope = 64, v_dim = 128;
-    HEXMOE_SCHED_RETURN_IF_ERROR(optionalInt(f, "kv_lora_rank", &kv_lora, 1));
-    HEXMOE_SCHED_RETURN_IF_ERROR(optionalInt(f, "q_lora_rank", &q_lora, 0));
-    HEXMOE_SCHED_RETURN_IF_ERROR(optionalInt(f, "qk_nope_head_dim", &nope, 1));
-    HEXMOE_SCHED_RETURN_IF_ERROR(optionalInt(f, "qk_rope_head_dim", &rope, 1));
-    HEXMOE_SCHED_RETURN_IF_ERROR(optionalInt(f, "v_head_dim", &v_dim, 1));
+    HEXMOE_RETURN_IF_ERROR(optionalInt(f, "kv_lora_rank", &kv_lora, 1));
+    HEXMOE_RETURN_IF_ERROR(optionalInt(f, "q_lora_rank", &q_lora, 0));
+    HEXMOE_RETURN_IF_ERROR(optionalInt(f, "qk_nope_head_dim", &nope, 1));
+    HEXMOE_RETURN_IF_ERROR(optionalInt(f, "qk_rope_head_dim", &rope, 1));
+    HEXMOE_RETURN_IF_ERROR(optionalInt(f, "v_head_dim", &v_dim, 1));
     double qk = nope + rope;
     double q = q_lora > 0 ? h * q_lora + static_cast<double>(q_lora) * heads * qk : h * heads * qk;
     double kv = h * (kv_lora + rope) + static_cast<double>(kv_lora) * heads * (nope + v_dim);
@@ -99,27 +99,27 @@ static Status parseAttention(const JsonFields& f, ModelShape* m) {
     m->kv_bytes_per_token_per_layer = (kv_lora + rope) * 2.0;
     // Absorbed MLA: scores over the latent plus rope part, values over the latent.
     m->attention_flops_per_token_per_context = 2.0 * heads * (kv_lora + rope + kv_lora);
-    return Status::ok();
+    return okStatus();
   }
   int kv_heads = heads, head_dim = 0;
-  HEXMOE_SCHED_RETURN_IF_ERROR(optionalInt(f, "num_key_value_heads", &kv_heads, 1));
-  HEXMOE_SCHED_RETURN_IF_ERROR(optionalInt(f, "head_dim", &head_dim, 1));
+  HEXMOE_RETURN_IF_ERROR(optionalInt(f, "num_key_value_heads", &kv_heads, 1));
+  HEXMOE_RETURN_IF_ERROR(optionalInt(f, "head_dim", &head_dim, 1));
   if (head_dim == 0) head_dim = m->hidden_size / heads;
   m->attention_params_per_layer = h * heads * head_dim * 2.0 + h * kv_heads * head_dim * 2.0;
   m->kv_bytes_per_token_per_layer = 2.0 * kv_heads * head_dim * 2.0;
   m->attention_flops_per_token_per_context = 4.0 * heads * head_dim;
-  return Status::ok();
+  return okStatus();
 }
 
 /// Which layers carry routed experts, by each family's convention.
 static Status parseMoeLayers(const JsonFields& f, ModelShape* m) {
   int first_dense = 0, freq = 1, sparse_step = 1;
-  HEXMOE_SCHED_RETURN_IF_ERROR(optionalInt(f, "first_k_dense_replace", &first_dense, 0));
-  HEXMOE_SCHED_RETURN_IF_ERROR(optionalInt(f, "moe_layer_freq", &freq, 1));
-  HEXMOE_SCHED_RETURN_IF_ERROR(optionalInt(f, "decoder_sparse_step", &sparse_step, 1));
+  HEXMOE_RETURN_IF_ERROR(optionalInt(f, "first_k_dense_replace", &first_dense, 0));
+  HEXMOE_RETURN_IF_ERROR(optionalInt(f, "moe_layer_freq", &freq, 1));
+  HEXMOE_RETURN_IF_ERROR(optionalInt(f, "decoder_sparse_step", &sparse_step, 1));
   std::vector<int> mlp_only;
   const Json* mlp_only_json = nullptr;
-  HEXMOE_SCHED_RETURN_IF_ERROR(f.optionalChild("mlp_only_layers", Json::value_t::array, &mlp_only_json));
+  HEXMOE_RETURN_IF_ERROR(f.optionalChild("mlp_only_layers", Json::value_t::array, &mlp_only_json));
   if (mlp_only_json != nullptr) {
     for (size_t i = 0; i < mlp_only_json->size(); ++i) {
       const Json& v = (*mlp_only_json)[i];
@@ -137,79 +137,79 @@ static Status parseMoeLayers(const JsonFields& f, ModelShape* m) {
   if (m->moe_layers.empty()) {
     return f.error("num_hidden_layers", "no layer has routed experts with these settings");
   }
-  return Status::ok();
+  return okStatus();
 }
 
 static StatusOr<ModelShape> parseHuggingFace(const JsonFields& f) {
   ModelShape m;
-  HEXMOE_SCHED_RETURN_IF_ERROR(f.optionalString("model_type", &m.architecture));
+  HEXMOE_RETURN_IF_ERROR(f.optionalString("model_type", &m.architecture));
   m.name = m.architecture.empty() ? f.source() : m.architecture;
-  HEXMOE_SCHED_RETURN_IF_ERROR(f.optionalString("_name_or_path", &m.name));
-  HEXMOE_SCHED_RETURN_IF_ERROR(requiredInt(f, "num_hidden_layers", &m.num_layers, 1));
-  HEXMOE_SCHED_RETURN_IF_ERROR(requiredInt(f, "hidden_size", &m.hidden_size, 1));
-  HEXMOE_SCHED_RETURN_IF_ERROR(firstOf(f, {"n_routed_experts", "num_local_experts", "num_experts"},
-                                       &m.num_experts, "is this a mixture-of-experts model?"));
-  HEXMOE_SCHED_RETURN_IF_ERROR(firstOf(f, {"num_experts_per_tok", "moe_topk"}, &m.top_k,
-                                       "experts chosen per token"));
+  HEXMOE_RETURN_IF_ERROR(f.optionalString("_name_or_path", &m.name));
+  HEXMOE_RETURN_IF_ERROR(requiredInt(f, "num_hidden_layers", &m.num_layers, 1));
+  HEXMOE_RETURN_IF_ERROR(requiredInt(f, "hidden_size", &m.hidden_size, 1));
+  HEXMOE_RETURN_IF_ERROR(firstOf(f, {"n_routed_experts", "num_local_experts", "num_experts"},
+                                 &m.num_experts, "is this a mixture-of-experts model?"));
+  HEXMOE_RETURN_IF_ERROR(firstOf(f, {"num_experts_per_tok", "moe_topk"}, &m.top_k,
+                                 "experts chosen per token"));
   if (m.top_k > m.num_experts) {
     return f.errorAt("num_experts_per_tok", "larger than the number of experts (" +
                                                 std::to_string(m.num_experts) + ")");
   }
-  HEXMOE_SCHED_RETURN_IF_ERROR(optionalInt(f, "intermediate_size", &m.dense_intermediate_size, 1));
-  HEXMOE_SCHED_RETURN_IF_ERROR(firstOf(f, {"moe_intermediate_size", "intermediate_size"},
-                                       &m.expert_intermediate_size, "the width of one expert"));
+  HEXMOE_RETURN_IF_ERROR(optionalInt(f, "intermediate_size", &m.dense_intermediate_size, 1));
+  HEXMOE_RETURN_IF_ERROR(firstOf(f, {"moe_intermediate_size", "intermediate_size"},
+                                 &m.expert_intermediate_size, "the width of one expert"));
   int n_shared = 0;
-  HEXMOE_SCHED_RETURN_IF_ERROR(optionalInt(f, "n_shared_experts", &n_shared, 0));
+  HEXMOE_RETURN_IF_ERROR(optionalInt(f, "n_shared_experts", &n_shared, 0));
   m.shared_intermediate_size = n_shared * m.expert_intermediate_size;
-  HEXMOE_SCHED_RETURN_IF_ERROR(optionalInt(f, "shared_expert_intermediate_size", &m.shared_intermediate_size, 0));
-  HEXMOE_SCHED_RETURN_IF_ERROR(optionalInt(f, "vocab_size", &m.vocab_size, 1));
-  HEXMOE_SCHED_RETURN_IF_ERROR(f.optionalBool("tie_word_embeddings", &m.tied_embeddings));
-  HEXMOE_SCHED_RETURN_IF_ERROR(optionalInt(f, "n_group", &m.n_group, 1));
-  HEXMOE_SCHED_RETURN_IF_ERROR(optionalInt(f, "topk_group", &m.topk_group, 1));
+  HEXMOE_RETURN_IF_ERROR(optionalInt(f, "shared_expert_intermediate_size", &m.shared_intermediate_size, 0));
+  HEXMOE_RETURN_IF_ERROR(optionalInt(f, "vocab_size", &m.vocab_size, 1));
+  HEXMOE_RETURN_IF_ERROR(f.optionalBool("tie_word_embeddings", &m.tied_embeddings));
+  HEXMOE_RETURN_IF_ERROR(optionalInt(f, "n_group", &m.n_group, 1));
+  HEXMOE_RETURN_IF_ERROR(optionalInt(f, "topk_group", &m.topk_group, 1));
   if (m.num_experts % m.n_group != 0) {
     return f.errorAt("n_group", "does not divide the number of experts (" + std::to_string(m.num_experts) + ")");
   }
-  HEXMOE_SCHED_RETURN_IF_ERROR(parseWeightDType(f, &m));
-  HEXMOE_SCHED_RETURN_IF_ERROR(parseAttention(f, &m));
-  HEXMOE_SCHED_RETURN_IF_ERROR(parseMoeLayers(f, &m));
+  HEXMOE_RETURN_IF_ERROR(parseWeightDType(f, &m));
+  HEXMOE_RETURN_IF_ERROR(parseAttention(f, &m));
+  HEXMOE_RETURN_IF_ERROR(parseMoeLayers(f, &m));
   return m;
 }
 
 static StatusOr<ModelShape> parseNormalised(const JsonFields& f) {
-  HEXMOE_SCHED_RETURN_IF_ERROR(f.onlyKnown(
+  HEXMOE_RETURN_IF_ERROR(f.onlyKnown(
       {"format", "version", "name", "architecture", "num_layers", "moe_layers", "num_experts",
        "top_k", "hidden_size", "expert_intermediate_size", "shared_intermediate_size",
        "dense_intermediate_size", "vocab_size", "tied_embeddings", "n_group", "topk_group",
        "weight_dtype", "activation_dtype", "attention_params_per_layer",
        "kv_bytes_per_token_per_layer", "attention_flops_per_token_per_context"}));
   ModelShape m;
-  HEXMOE_SCHED_RETURN_IF_ERROR(f.optionalString("name", &m.name));
-  HEXMOE_SCHED_RETURN_IF_ERROR(f.optionalString("architecture", &m.architecture));
-  HEXMOE_SCHED_RETURN_IF_ERROR(requiredInt(f, "num_layers", &m.num_layers, 1));
-  HEXMOE_SCHED_RETURN_IF_ERROR(requiredInt(f, "num_experts", &m.num_experts, 1));
-  HEXMOE_SCHED_RETURN_IF_ERROR(requiredInt(f, "top_k", &m.top_k, 1));
-  HEXMOE_SCHED_RETURN_IF_ERROR(requiredInt(f, "hidden_size", &m.hidden_size, 1));
-  HEXMOE_SCHED_RETURN_IF_ERROR(requiredInt(f, "expert_intermediate_size", &m.expert_intermediate_size, 1));
-  HEXMOE_SCHED_RETURN_IF_ERROR(optionalInt(f, "shared_intermediate_size", &m.shared_intermediate_size, 0));
-  HEXMOE_SCHED_RETURN_IF_ERROR(optionalInt(f, "dense_intermediate_size", &m.dense_intermediate_size, 0));
-  HEXMOE_SCHED_RETURN_IF_ERROR(optionalInt(f, "vocab_size", &m.vocab_size, 0));
-  HEXMOE_SCHED_RETURN_IF_ERROR(f.optionalBool("tied_embeddings", &m.tied_embeddings));
-  HEXMOE_SCHED_RETURN_IF_ERROR(optionalInt(f, "n_group", &m.n_group, 1));
-  HEXMOE_SCHED_RETURN_IF_ERROR(optionalInt(f, "topk_group", &m.topk_group, 1));
+  HEXMOE_RETURN_IF_ERROR(f.optionalString("name", &m.name));
+  HEXMOE_RETURN_IF_ERROR(f.optionalString("architecture", &m.architecture));
+  HEXMOE_RETURN_IF_ERROR(requiredInt(f, "num_layers", &m.num_layers, 1));
+  HEXMOE_RETURN_IF_ERROR(requiredInt(f, "num_experts", &m.num_experts, 1));
+  HEXMOE_RETURN_IF_ERROR(requiredInt(f, "top_k", &m.top_k, 1));
+  HEXMOE_RETURN_IF_ERROR(requiredInt(f, "hidden_size", &m.hidden_size, 1));
+  HEXMOE_RETURN_IF_ERROR(requiredInt(f, "expert_intermediate_size", &m.expert_intermediate_size, 1));
+  HEXMOE_RETURN_IF_ERROR(optionalInt(f, "shared_intermediate_size", &m.shared_intermediate_size, 0));
+  HEXMOE_RETURN_IF_ERROR(optionalInt(f, "dense_intermediate_size", &m.dense_intermediate_size, 0));
+  HEXMOE_RETURN_IF_ERROR(optionalInt(f, "vocab_size", &m.vocab_size, 0));
+  HEXMOE_RETURN_IF_ERROR(f.optionalBool("tied_embeddings", &m.tied_embeddings));
+  HEXMOE_RETURN_IF_ERROR(optionalInt(f, "n_group", &m.n_group, 1));
+  HEXMOE_RETURN_IF_ERROR(optionalInt(f, "topk_group", &m.topk_group, 1));
   for (const char* key : {"weight_dtype", "activation_dtype"}) {
     std::string name;
-    HEXMOE_SCHED_RETURN_IF_ERROR(f.optionalString(key, &name));
+    HEXMOE_RETURN_IF_ERROR(f.optionalString(key, &name));
     if (name.empty()) continue;
     std::optional<DType> dtype = parseDType(name);
     if (!dtype) return f.errorAt(key, "unknown dtype \"" + name + "\"");
     (std::strcmp(key, "weight_dtype") == 0 ? m.weight_dtype : m.activation_dtype) = *dtype;
   }
   using R = JsonFields::Range;
-  HEXMOE_SCHED_RETURN_IF_ERROR(f.optionalNumber("attention_params_per_layer", &m.attention_params_per_layer, R::kNonNegative));
-  HEXMOE_SCHED_RETURN_IF_ERROR(f.optionalNumber("kv_bytes_per_token_per_layer", &m.kv_bytes_per_token_per_layer, R::kNonNegative));
-  HEXMOE_SCHED_RETURN_IF_ERROR(f.optionalNumber("attention_flops_per_token_per_context", &m.attention_flops_per_token_per_context, R::kNonNegative));
+  HEXMOE_RETURN_IF_ERROR(f.optionalNumber("attention_params_per_layer", &m.attention_params_per_layer, R::kNonNegative));
+  HEXMOE_RETURN_IF_ERROR(f.optionalNumber("kv_bytes_per_token_per_layer", &m.kv_bytes_per_token_per_layer, R::kNonNegative));
+  HEXMOE_RETURN_IF_ERROR(f.optionalNumber("attention_flops_per_token_per_context", &m.attention_flops_per_token_per_context, R::kNonNegative));
   const Json* layers = nullptr;
-  HEXMOE_SCHED_RETURN_IF_ERROR(f.child("moe_layers", Json::value_t::array, &layers));
+  HEXMOE_RETURN_IF_ERROR(f.child("moe_layers", Json::value_t::array, &layers));
   for (size_t i = 0; i < layers->size(); ++i) {
     const Json& v = (*layers)[i];
     if (!v.is_number_integer() || v.get<int>() < 0 || v.get<int>() >= m.num_layers ||
@@ -226,10 +226,10 @@ static StatusOr<ModelShape> parseNormalised(const JsonFields& f) {
 
 StatusOr<ModelShape> parseModelConfig(const std::string& text, const std::string& source) {
   Json root;
-  HEXMOE_SCHED_RETURN_IF_ERROR(parseJsonText(text, source, &root));
-  HEXMOE_SCHED_ASSIGN_OR_RETURN(JsonFields f, JsonFields::of(source, root, ""));
+  HEXMOE_RETURN_IF_ERROR(parseJsonText(text, source, &root));
+  HEXMOE_ASSIGN_OR_RETURN(JsonFields f, JsonFields::of(source, root, ""));
   std::string format;
-  HEXMOE_SCHED_RETURN_IF_ERROR(f.optionalString("format", &format));
+  HEXMOE_RETURN_IF_ERROR(f.optionalString("format", &format));
   if (format == "hexmoe-model") return parseNormalised(f);
   if (!format.empty()) return f.errorAt("format", "expected \"hexmoe-model\" or a Hugging Face config");
   return parseHuggingFace(f);
@@ -251,15 +251,14 @@ StatusOr<ModelShape> loadModel(const std::string& path) {
     artifact = in.gcount() == 8 && std::memcmp(magic, "HEXMOE\0A", 8) == 0;
   }
   if (artifact) {
-    return Status(StatusCode::kUnimplemented,
-                  file + ": compiled artifacts are not read by the planner yet; pass the "
-                         "Hugging Face model directory or its config.json");
+    return unimplemented(file + ": compiled artifacts are not read by the planner yet; pass the "
+                                "Hugging Face model directory or its config.json");
   }
   StatusOr<std::string> text = readTextFile(file);
-  if (!text.isOk() && isDirectory(path)) {
+  if (!text.ok() && isDirectory(path)) {
     return notFound(path + ": a model directory needs a config.json");
   }
-  if (!text.isOk()) return text.status();
+  if (!text.ok()) return text.status();
   return parseModelConfig(*text, file);
 }
 

@@ -98,19 +98,19 @@ Proposal propose(const CostModel& cm, const std::vector<double>& tokens, const L
 }
 
 Status finish(const CostModel& cm, bool lower_bound, Plan* plan) {
-  HEXMOE_SCHED_RETURN_IF_ERROR(validatePlacement(cm, plan->layers));
+  HEXMOE_RETURN_IF_ERROR(validatePlacement(cm, plan->layers));
   plan->metrics = evaluatePlacement(cm, plan->load, plan->layers);
   LowerBoundOptions options;
   options.hint = &plan->layers;
   plan->lower_bound_seconds = lower_bound ? lowerBound(cm, plan->load, options).seconds : 0.0;
-  return Status::ok();
+  return okStatus();
 }
 
 }  // namespace
 
 StatusOr<Plan> replan(const Plan& previous, const LoadProfile& fresh, const ReplanOptions& options) {
-  HEXMOE_SCHED_ASSIGN_OR_RETURN(CostModel cm, costModelOf(previous));
-  HEXMOE_SCHED_RETURN_IF_ERROR(checkProfile(fresh, previous.model));
+  HEXMOE_ASSIGN_OR_RETURN(CostModel cm, costModelOf(previous));
+  HEXMOE_RETURN_IF_ERROR(checkProfile(fresh, previous.model));
   LoadProfile load = fresh;
   if (load.tokens_per_step > 0 && std::fabs(load.tokens_per_step - cm.options().tokens_per_step) > 1e-9) {
     load = load.scaledTo(cm.options().tokens_per_step);
@@ -171,7 +171,7 @@ StatusOr<Plan> replan(const Plan& previous, const LoadProfile& fresh, const Repl
     plan.migrations = migrations;
   }
   plan.algorithm = previous.algorithm + "+replan";
-  HEXMOE_SCHED_RETURN_IF_ERROR(finish(cm, options.compute_lower_bound, &plan));
+  HEXMOE_RETURN_IF_ERROR(finish(cm, options.compute_lower_bound, &plan));
   return plan;
 }
 
@@ -288,7 +288,13 @@ StatusOr<Plan> replanWithoutDevice(const Plan& previous, int lost, const DeviceL
     plan.notes.push_back("attention moved off lost device " + previous.pool.devices[lost].name);
   }
   plan.pool.attention_devices.clear();
-  HEXMOE_SCHED_ASSIGN_OR_RETURN(CostModel cm, CostModel::build(plan.pool, plan.model, plan.options, attention));
+  StatusOr<CostModel> built = CostModel::build(plan.pool, plan.model, plan.options, attention);
+  if (!built.ok()) {
+    // What is left cannot run the model: the loss is at fault, not the request.
+    if (built.status().code() != StatusCode::kResourceExhausted) return std::move(built).status();
+    return failedPrecondition("without " + previous.pool.devices[lost].name + ": " + built.status().message());
+  }
+  CostModel cm = std::move(built).value();
   plan.attention_devices = cm.attentionDevices();
   int layers = static_cast<int>(plan.layers.size());
   std::vector<bool> touched(layers, false);
@@ -345,13 +351,13 @@ StatusOr<Plan> replanWithoutDevice(const Plan& previous, int lost, const DeviceL
     const std::vector<double>& tokens = plan.load.expert_tokens[l];
     if (placeOrphan(cm, tokens, l, &plan.layers[l], stateOf(l), e, lost, &free, &plan.migrations)) continue;
     if (!dropSpareReplica(&plan.layers, l, &free, &touched)) {
-      return infeasible("without " + previous.pool.devices[lost].name +
-                        " the pool cannot hold one copy of every expert");
+      return failedPrecondition("without " + previous.pool.devices[lost].name +
+                                " the pool cannot hold one copy of every expert");
     }
     for (auto& state : states) state.reset();  // a replica somewhere was dropped
     if (!placeOrphan(cm, tokens, l, &plan.layers[l], stateOf(l), e, lost, &free, &plan.migrations)) {
-      return infeasible("without " + previous.pool.devices[lost].name +
-                        " the pool cannot hold one copy of every expert");
+      return failedPrecondition("without " + previous.pool.devices[lost].name +
+                                " the pool cannot hold one copy of every expert");
     }
   }
   // Shares, then local search on the layers that changed, while time lasts.
@@ -384,7 +390,7 @@ StatusOr<Plan> replanWithoutDevice(const Plan& previous, int lost, const DeviceL
     plan.migrations.insert(plan.migrations.end(), moves.begin(), moves.end());
   }
   plan.algorithm = previous.algorithm + "+device-loss";
-  HEXMOE_SCHED_RETURN_IF_ERROR(finish(cm, options.compute_lower_bound, &plan));
+  HEXMOE_RETURN_IF_ERROR(finish(cm, options.compute_lower_bound, &plan));
   return plan;
 }
 

@@ -144,11 +144,11 @@ Status validatePlacement(const CostModel& cm, const std::vector<LayerPlacement>&
   }
   for (int d = 0; d < cm.numDevices(); ++d) {
     if (replicas[d] > cm.expertSlots(d)) {
-      return infeasible("device " + cm.pool().devices[d].name + " holds " + std::to_string(replicas[d]) +
+      return resourceExhausted("device " + cm.pool().devices[d].name + " holds " + std::to_string(replicas[d]) +
                         " experts but has room for " + std::to_string(cm.expertSlots(d)));
     }
   }
-  return Status::ok();
+  return okStatus();
 }
 
 StatusOr<CostModel> costModelOf(const Plan& plan) {

@@ -102,34 +102,34 @@ Json planToJson(const Plan& plan) {
 
 StatusOr<Plan> parsePlan(const std::string& text, const std::string& source) {
   Json root;
-  HEXMOE_SCHED_RETURN_IF_ERROR(parseJsonText(text, source, &root));
-  HEXMOE_SCHED_ASSIGN_OR_RETURN(JsonFields top, JsonFields::of(source, root, ""));
+  HEXMOE_RETURN_IF_ERROR(parseJsonText(text, source, &root));
+  HEXMOE_ASSIGN_OR_RETURN(JsonFields top, JsonFields::of(source, root, ""));
   std::string format;
-  HEXMOE_SCHED_RETURN_IF_ERROR(top.string("format", &format));
+  HEXMOE_RETURN_IF_ERROR(top.string("format", &format));
   if (format != "hexmoe-plan") return top.errorAt("format", "expected \"hexmoe-plan\"");
   Plan plan;
   const Json* pool = nullptr;
   const Json* model = nullptr;
-  HEXMOE_SCHED_RETURN_IF_ERROR(top.child("pool", Json::value_t::object, &pool));
-  HEXMOE_SCHED_RETURN_IF_ERROR(top.child("model", Json::value_t::object, &model));
+  HEXMOE_RETURN_IF_ERROR(top.child("pool", Json::value_t::object, &pool));
+  HEXMOE_RETURN_IF_ERROR(top.child("model", Json::value_t::object, &model));
   // Nested documents are checked by their own readers; errors name the plan.
-  HEXMOE_SCHED_ASSIGN_OR_RETURN(plan.pool, parsePool(pool->dump(), source + " (pool)"));
-  HEXMOE_SCHED_ASSIGN_OR_RETURN(plan.model, parseModelConfig(model->dump(), source + " (model)"));
-  HEXMOE_SCHED_RETURN_IF_ERROR(top.optionalString("algorithm", &plan.algorithm));
+  HEXMOE_ASSIGN_OR_RETURN(plan.pool, parsePool(pool->dump(), source + " (pool)"));
+  HEXMOE_ASSIGN_OR_RETURN(plan.model, parseModelConfig(model->dump(), source + " (model)"));
+  HEXMOE_RETURN_IF_ERROR(top.optionalString("algorithm", &plan.algorithm));
   std::string objective = "latency";
-  HEXMOE_SCHED_RETURN_IF_ERROR(top.optionalString("objective", &objective));
+  HEXMOE_RETURN_IF_ERROR(top.optionalString("objective", &objective));
   if (objective == "latency") plan.options.objective = Objective::kLatency;
   else if (objective == "throughput") plan.options.objective = Objective::kThroughput;
   else return top.errorAt("objective", "expected \"latency\" or \"throughput\"");
-  HEXMOE_SCHED_RETURN_IF_ERROR(top.number("tokens_per_step", &plan.options.tokens_per_step, JsonFields::Range::kPositive));
-  HEXMOE_SCHED_RETURN_IF_ERROR(top.optionalNumber("context_tokens", &plan.options.context_tokens, JsonFields::Range::kNonNegative));
-  HEXMOE_SCHED_RETURN_IF_ERROR(top.optionalString("load_description", &plan.load.description));
+  HEXMOE_RETURN_IF_ERROR(top.number("tokens_per_step", &plan.options.tokens_per_step, JsonFields::Range::kPositive));
+  HEXMOE_RETURN_IF_ERROR(top.optionalNumber("context_tokens", &plan.options.context_tokens, JsonFields::Range::kNonNegative));
+  HEXMOE_RETURN_IF_ERROR(top.optionalString("load_description", &plan.load.description));
 
   const Json* attention = nullptr;
-  HEXMOE_SCHED_RETURN_IF_ERROR(top.child("attention", Json::value_t::object, &attention));
-  HEXMOE_SCHED_ASSIGN_OR_RETURN(JsonFields att, JsonFields::of(source, *attention, "attention"));
+  HEXMOE_RETURN_IF_ERROR(top.child("attention", Json::value_t::object, &attention));
+  HEXMOE_ASSIGN_OR_RETURN(JsonFields att, JsonFields::of(source, *attention, "attention"));
   const Json* names = nullptr;
-  HEXMOE_SCHED_RETURN_IF_ERROR(att.child("devices", Json::value_t::array, &names));
+  HEXMOE_RETURN_IF_ERROR(att.child("devices", Json::value_t::array, &names));
   for (size_t i = 0; i < names->size(); ++i) {
     const Json& n = (*names)[i];
     int d = n.is_string() ? plan.pool.findDevice(n.get<std::string>()) : -1;
@@ -139,16 +139,16 @@ StatusOr<Plan> parsePlan(const std::string& text, const std::string& source) {
 
   int layers = plan.model.numMoeLayers(), experts = plan.model.num_experts;
   const Json* layer_list = nullptr;
-  HEXMOE_SCHED_RETURN_IF_ERROR(top.child("layers", Json::value_t::array, &layer_list));
+  HEXMOE_RETURN_IF_ERROR(top.child("layers", Json::value_t::array, &layer_list));
   if (static_cast<int>(layer_list->size()) != layers) {
     return top.errorAt("layers", "expected " + std::to_string(layers) + " MoE layers, got " +
                                      std::to_string(layer_list->size()));
   }
   for (int l = 0; l < layers; ++l) {
     std::string path = indexJsonPath("layers", l);
-    HEXMOE_SCHED_ASSIGN_OR_RETURN(JsonFields layer, JsonFields::of(source, (*layer_list)[l], path));
+    HEXMOE_ASSIGN_OR_RETURN(JsonFields layer, JsonFields::of(source, (*layer_list)[l], path));
     const Json* list = nullptr;
-    HEXMOE_SCHED_RETURN_IF_ERROR(layer.child("experts", Json::value_t::array, &list));
+    HEXMOE_RETURN_IF_ERROR(layer.child("experts", Json::value_t::array, &list));
     if (static_cast<int>(list->size()) != experts) {
       return layer.errorAt("experts", "expected " + std::to_string(experts) + " experts");
     }
@@ -179,7 +179,7 @@ StatusOr<Plan> parsePlan(const std::string& text, const std::string& source) {
   }
 
   const Json* load = nullptr;
-  HEXMOE_SCHED_RETURN_IF_ERROR(top.child("expert_load", Json::value_t::array, &load));
+  HEXMOE_RETURN_IF_ERROR(top.child("expert_load", Json::value_t::array, &load));
   plan.load.tokens_per_step = plan.options.tokens_per_step;
   for (size_t l = 0; l < load->size(); ++l) {
     const Json& row = (*load)[l];
@@ -187,33 +187,33 @@ StatusOr<Plan> parsePlan(const std::string& text, const std::string& source) {
     if (!row.is_array()) return top.error(indexJsonPath("expert_load", l), "expected an array of numbers");
     for (size_t e = 0; e < row.size(); ++e) {
       double v = 0;
-      HEXMOE_SCHED_RETURN_IF_ERROR(checkJsonNumber(source, indexJsonPath(indexJsonPath("expert_load", l), e), row[e],
-                                                   JsonFields::Range::kNonNegative, &v));
+      HEXMOE_RETURN_IF_ERROR(checkJsonNumber(source, indexJsonPath(indexJsonPath("expert_load", l), e), row[e],
+                                             JsonFields::Range::kNonNegative, &v));
       values.push_back(v);
     }
     plan.load.expert_tokens.push_back(std::move(values));
   }
-  HEXMOE_SCHED_RETURN_IF_ERROR(checkProfile(plan.load, plan.model));
+  HEXMOE_RETURN_IF_ERROR(checkProfile(plan.load, plan.model));
   const Json* predicted = nullptr;
-  HEXMOE_SCHED_RETURN_IF_ERROR(top.optionalChild("predicted", Json::value_t::object, &predicted));
+  HEXMOE_RETURN_IF_ERROR(top.optionalChild("predicted", Json::value_t::object, &predicted));
   if (predicted != nullptr && predicted->contains("lower_bound_ms") && (*predicted)["lower_bound_ms"].is_number()) {
     plan.lower_bound_seconds = (*predicted)["lower_bound_ms"].get<double>() / 1e3;
   }
   const Json* notes = nullptr;
-  HEXMOE_SCHED_RETURN_IF_ERROR(top.optionalChild("notes", Json::value_t::array, &notes));
+  HEXMOE_RETURN_IF_ERROR(top.optionalChild("notes", Json::value_t::array, &notes));
   if (notes != nullptr) {
     for (const Json& n : *notes) {
       if (n.is_string()) plan.notes.push_back(n.get<std::string>());
     }
   }
-  HEXMOE_SCHED_ASSIGN_OR_RETURN(CostModel cm, costModelOf(plan));
-  HEXMOE_SCHED_RETURN_IF_ERROR(validatePlacement(cm, plan.layers));
+  HEXMOE_ASSIGN_OR_RETURN(CostModel cm, costModelOf(plan));
+  HEXMOE_RETURN_IF_ERROR(validatePlacement(cm, plan.layers));
   plan.metrics = evaluatePlacement(cm, plan.load, plan.layers);
   return plan;
 }
 
 StatusOr<Plan> loadPlan(const std::string& path) {
-  HEXMOE_SCHED_ASSIGN_OR_RETURN(std::string text, readTextFile(path));
+  HEXMOE_ASSIGN_OR_RETURN(std::string text, readTextFile(path));
   return parsePlan(text, path);
 }
 

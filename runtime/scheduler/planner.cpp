@@ -36,7 +36,7 @@ StatusOr<std::vector<std::vector<int>>> layerSlotCaps(const CostModel& cm, int l
   if (total < static_cast<int64_t>(experts) * layers) {
     double need = static_cast<double>(experts) * layers * cm.expertBytes() / 1e9;
     double have = static_cast<double>(total) * cm.expertBytes() / 1e9;
-    return infeasible("the pool cannot hold one copy of every expert: " + std::to_string(layers) +
+    return resourceExhausted("the pool cannot hold one copy of every expert: " + std::to_string(layers) +
                       " layers x " + std::to_string(experts) + " experts need " +
                       std::to_string(need) + " GB, the devices have room for " + std::to_string(have) +
                       " GB after the reserve and the attention weights");
@@ -76,17 +76,17 @@ static void forEachLayer(int layers, int threads, const std::function<void(int)>
 }
 
 StatusOr<Plan> makePlan(const PlanRequest& request) {
-  HEXMOE_SCHED_RETURN_IF_ERROR(checkProfile(request.load, request.model));
+  HEXMOE_RETURN_IF_ERROR(checkProfile(request.load, request.model));
   CostOptions cost = request.cost;
   if (!(cost.tokens_per_step > 0)) cost.tokens_per_step = request.load.tokens_per_step;
-  HEXMOE_SCHED_ASSIGN_OR_RETURN(CostModel cm, CostModel::build(request.pool, request.model, cost,
-                                                               request.attention_devices));
+  HEXMOE_ASSIGN_OR_RETURN(CostModel cm, CostModel::build(request.pool, request.model, cost,
+                                                         request.attention_devices));
   LoadProfile load = request.load;
   if (load.tokens_per_step > 0 && std::fabs(load.tokens_per_step - cost.tokens_per_step) > 1e-9) {
     load = load.scaledTo(cost.tokens_per_step);
   }
   int layers = request.model.numMoeLayers();
-  HEXMOE_SCHED_ASSIGN_OR_RETURN(auto caps, layerSlotCaps(cm, layers));
+  HEXMOE_ASSIGN_OR_RETURN(auto caps, layerSlotCaps(cm, layers));
 
   Plan plan;
   plan.algorithm = algorithmName(request.planner.algorithm);
@@ -111,7 +111,7 @@ StatusOr<Plan> makePlan(const PlanRequest& request) {
                                                   cm.flopsPerSecond(d) == cm.flopsPerSecond(0)));
       }
       StatusOr<detail::EplbLayout> built = detail::eplbLayout(cm, caps, request.planner.eplb_redundant_per_device);
-      if (identical && built.isOk() && built->equal_slots) layout = std::move(built).value();
+      if (identical && built.ok() && built->equal_slots) layout = std::move(built).value();
       forEachLayer(layers, request.planner.threads, [&](int l) {
         detail::LayerProblem problem{&cm, &load.expert_tokens[l], caps[l]};
         plan.layers[l] = detail::planLayerCapacity(problem);
@@ -139,7 +139,7 @@ StatusOr<Plan> makePlan(const PlanRequest& request) {
       });
       break;
     case Algorithm::kEplb: {
-      HEXMOE_SCHED_ASSIGN_OR_RETURN(
+      HEXMOE_ASSIGN_OR_RETURN(
           detail::EplbLayout layout,
           detail::eplbLayout(cm, caps, request.planner.eplb_redundant_per_device));
       if (!layout.note.empty()) plan.notes.push_back(layout.note);
@@ -149,7 +149,7 @@ StatusOr<Plan> makePlan(const PlanRequest& request) {
       break;
     }
   }
-  HEXMOE_SCHED_RETURN_IF_ERROR(validatePlacement(cm, plan.layers));
+  HEXMOE_RETURN_IF_ERROR(validatePlacement(cm, plan.layers));
   plan.metrics = evaluatePlacement(cm, load, plan.layers);
   if (request.planner.compute_lower_bound) {
     LowerBoundOptions options;

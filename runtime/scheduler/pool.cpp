@@ -51,8 +51,8 @@ static void applyClassDefaults(DeviceSpec* d) {
 
 static Status parseTflops(const JsonFields& entry, DeviceSpec* d) {
   const Json* tflops = nullptr;
-  HEXMOE_SCHED_RETURN_IF_ERROR(entry.optionalChild("tflops", Json::value_t::object, &tflops));
-  if (tflops == nullptr) return Status::ok();
+  HEXMOE_RETURN_IF_ERROR(entry.optionalChild("tflops", Json::value_t::object, &tflops));
+  if (tflops == nullptr) return okStatus();
   std::string path = entry.pathOf("tflops");
   for (auto it = tflops->begin(); it != tflops->end(); ++it) {
     std::optional<DType> dtype = parseDType(it.key());
@@ -61,67 +61,67 @@ static Status parseTflops(const JsonFields& entry, DeviceSpec* d) {
                          "unknown dtype (known: fp32, bf16, fp16, fp8, int8, int4)");
     }
     double value = 0;
-    HEXMOE_SCHED_RETURN_IF_ERROR(checkJsonNumber(entry.source(), joinJsonPath(path, it.key()),
-                                                 it.value(), JsonFields::Range::kNonNegative,
-                                                 &value));
+    HEXMOE_RETURN_IF_ERROR(checkJsonNumber(entry.source(), joinJsonPath(path, it.key()),
+                                           it.value(), JsonFields::Range::kNonNegative,
+                                           &value));
     d->tflops[static_cast<int>(*dtype)] = value;
   }
-  return Status::ok();
+  return okStatus();
 }
 
 static Status parseHostLink(const JsonFields& entry, DeviceSpec* d) {
   const Json* link = nullptr;
-  HEXMOE_SCHED_RETURN_IF_ERROR(entry.optionalChild("host_link", Json::value_t::object, &link));
-  if (link == nullptr) return Status::ok();
-  HEXMOE_SCHED_ASSIGN_OR_RETURN(JsonFields fields,
-                                JsonFields::of(entry.source(), *link, entry.pathOf("host_link")));
-  HEXMOE_SCHED_RETURN_IF_ERROR(fields.onlyKnown({"pcie_gen", "lanes", "gbps"}));
+  HEXMOE_RETURN_IF_ERROR(entry.optionalChild("host_link", Json::value_t::object, &link));
+  if (link == nullptr) return okStatus();
+  HEXMOE_ASSIGN_OR_RETURN(JsonFields fields,
+                          JsonFields::of(entry.source(), *link, entry.pathOf("host_link")));
+  HEXMOE_RETURN_IF_ERROR(fields.onlyKnown({"pcie_gen", "lanes", "gbps"}));
   if (fields.has("gbps")) {
-    HEXMOE_SCHED_RETURN_IF_ERROR(
+    HEXMOE_RETURN_IF_ERROR(
         fields.number("gbps", &d->host_link_gbps, JsonFields::Range::kNonNegative));
     d->pcie_gen = 0;
     d->pcie_lanes = 0;
-    return Status::ok();
+    return okStatus();
   }
   int64_t gen = d->pcie_gen > 0 ? d->pcie_gen : 4, lanes = d->pcie_lanes > 0 ? d->pcie_lanes : 16;
-  HEXMOE_SCHED_RETURN_IF_ERROR(fields.optionalInteger("pcie_gen", &gen, 3));
+  HEXMOE_RETURN_IF_ERROR(fields.optionalInteger("pcie_gen", &gen, 3));
   if (gen > 6) return fields.errorAt("pcie_gen", "expected 3, 4, 5 or 6");
-  HEXMOE_SCHED_RETURN_IF_ERROR(fields.optionalInteger("lanes", &lanes, 1));
+  HEXMOE_RETURN_IF_ERROR(fields.optionalInteger("lanes", &lanes, 1));
   if (lanes > 32) return fields.errorAt("lanes", "expected 1 to 32 lanes");
   d->pcie_gen = static_cast<int>(gen);
   d->pcie_lanes = static_cast<int>(lanes);
   d->host_link_gbps = pcieGbps(d->pcie_gen, d->pcie_lanes);
-  return Status::ok();
+  return okStatus();
 }
 
 static Status parsePeerLink(const JsonFields& entry, DeviceSpec* d) {
   if (entry.json().contains("peer_link") && entry.json()["peer_link"].is_null()) {
     d->peer_link_type.clear();
     d->peer_link_gbps = 0;
-    return Status::ok();
+    return okStatus();
   }
   const Json* link = nullptr;
-  HEXMOE_SCHED_RETURN_IF_ERROR(entry.optionalChild("peer_link", Json::value_t::object, &link));
-  if (link == nullptr) return Status::ok();
-  HEXMOE_SCHED_ASSIGN_OR_RETURN(JsonFields fields,
-                                JsonFields::of(entry.source(), *link, entry.pathOf("peer_link")));
-  HEXMOE_SCHED_RETURN_IF_ERROR(fields.onlyKnown({"type", "gbps"}));
-  HEXMOE_SCHED_RETURN_IF_ERROR(fields.optionalString("type", &d->peer_link_type));
-  HEXMOE_SCHED_RETURN_IF_ERROR(fields.number("gbps", &d->peer_link_gbps, JsonFields::Range::kNonNegative));
+  HEXMOE_RETURN_IF_ERROR(entry.optionalChild("peer_link", Json::value_t::object, &link));
+  if (link == nullptr) return okStatus();
+  HEXMOE_ASSIGN_OR_RETURN(JsonFields fields,
+                          JsonFields::of(entry.source(), *link, entry.pathOf("peer_link")));
+  HEXMOE_RETURN_IF_ERROR(fields.onlyKnown({"type", "gbps"}));
+  HEXMOE_RETURN_IF_ERROR(fields.optionalString("type", &d->peer_link_type));
+  HEXMOE_RETURN_IF_ERROR(fields.number("gbps", &d->peer_link_gbps, JsonFields::Range::kNonNegative));
   if (d->peer_link_type.empty()) d->peer_link_type = "peer";
-  return Status::ok();
+  return okStatus();
 }
 
 /// One `devices[i]` entry, which expands to `count` devices.
 static Status parseDeviceEntry(const JsonFields& entry, int entry_index, DeviceSpec* d,
                                int64_t* count, std::string* base_name, bool* named) {
-  HEXMOE_SCHED_RETURN_IF_ERROR(entry.onlyKnown(
+  HEXMOE_RETURN_IF_ERROR(entry.onlyKnown(
       {"preset", "name", "kind", "count", "class", "memory_gb", "reserved_gb",
        "memory_bandwidth_gbps", "tflops", "host_link", "peer_link", "peer_group", "node",
        "bandwidth_efficiency", "compute_efficiency", "dequant_bandwidth_factor",
        "dequant_compute_factor", "launch_overhead_us", "lost"}));
   std::string preset_name;
-  HEXMOE_SCHED_RETURN_IF_ERROR(entry.optionalString("preset", &preset_name));
+  HEXMOE_RETURN_IF_ERROR(entry.optionalString("preset", &preset_name));
   if (!preset_name.empty()) {
     const DevicePreset* preset = findDevicePreset(preset_name);
     if (preset == nullptr) {
@@ -136,7 +136,7 @@ static Status parseDeviceEntry(const JsonFields& entry, int entry_index, DeviceS
     }
   }
   std::string class_name;
-  HEXMOE_SCHED_RETURN_IF_ERROR(entry.optionalString("class", &class_name));
+  HEXMOE_RETURN_IF_ERROR(entry.optionalString("class", &class_name));
   if (!class_name.empty()) {
     if (class_name == "gpu") d->device_class = DeviceClass::kGpu;
     else if (class_name == "cpu") d->device_class = DeviceClass::kCpu;
@@ -145,80 +145,80 @@ static Status parseDeviceEntry(const JsonFields& entry, int entry_index, DeviceS
     if (d->device_class == DeviceClass::kCpu && preset_name.empty()) d->host_link_gbps = 0;
   }
   applyClassDefaults(d);
-  HEXMOE_SCHED_RETURN_IF_ERROR(entry.optionalString("kind", &d->kind));
-  HEXMOE_SCHED_RETURN_IF_ERROR(entry.optionalNumber("memory_gb", &d->memory_gb, JsonFields::Range::kPositive));
-  HEXMOE_SCHED_RETURN_IF_ERROR(entry.optionalNumber("reserved_gb", &d->reserved_gb, JsonFields::Range::kNonNegative));
+  HEXMOE_RETURN_IF_ERROR(entry.optionalString("kind", &d->kind));
+  HEXMOE_RETURN_IF_ERROR(entry.optionalNumber("memory_gb", &d->memory_gb, JsonFields::Range::kPositive));
+  HEXMOE_RETURN_IF_ERROR(entry.optionalNumber("reserved_gb", &d->reserved_gb, JsonFields::Range::kNonNegative));
   if (d->reserved_gb >= d->memory_gb) {
     return entry.errorAt("reserved_gb", "must be less than memory_gb (" + std::to_string(d->memory_gb) + ")");
   }
-  HEXMOE_SCHED_RETURN_IF_ERROR(entry.optionalNumber("memory_bandwidth_gbps", &d->memory_bandwidth_gbps,
-                                                    JsonFields::Range::kPositive));
-  HEXMOE_SCHED_RETURN_IF_ERROR(parseTflops(entry, d));
+  HEXMOE_RETURN_IF_ERROR(entry.optionalNumber("memory_bandwidth_gbps", &d->memory_bandwidth_gbps,
+                                              JsonFields::Range::kPositive));
+  HEXMOE_RETURN_IF_ERROR(parseTflops(entry, d));
   bool any_native = false;
   for (double t : d->tflops) any_native = any_native || t > 0;
   if (!any_native) return entry.errorAt("tflops", "expected at least one dtype with a positive peak");
-  HEXMOE_SCHED_RETURN_IF_ERROR(parseHostLink(entry, d));
-  HEXMOE_SCHED_RETURN_IF_ERROR(parsePeerLink(entry, d));
+  HEXMOE_RETURN_IF_ERROR(parseHostLink(entry, d));
+  HEXMOE_RETURN_IF_ERROR(parsePeerLink(entry, d));
   int64_t node = 0;
-  HEXMOE_SCHED_RETURN_IF_ERROR(entry.optionalInteger("node", &node, 0));
+  HEXMOE_RETURN_IF_ERROR(entry.optionalInteger("node", &node, 0));
   if (node > 4096) return entry.errorAt("node", "expected a node index below 4096");
   d->node = static_cast<int>(node);
   // Devices of one entry that have a peer link are one NVLink/xGMI island
   // unless the file says otherwise.
   if (d->peer_link_gbps > 0) d->peer_group = "entry-" + std::to_string(entry_index);
-  HEXMOE_SCHED_RETURN_IF_ERROR(entry.optionalString("peer_group", &d->peer_group));
-  HEXMOE_SCHED_RETURN_IF_ERROR(entry.optionalNumber("bandwidth_efficiency", &d->bandwidth_efficiency, JsonFields::Range::kFraction));
-  HEXMOE_SCHED_RETURN_IF_ERROR(entry.optionalNumber("compute_efficiency", &d->compute_efficiency, JsonFields::Range::kFraction));
-  HEXMOE_SCHED_RETURN_IF_ERROR(entry.optionalNumber("dequant_bandwidth_factor", &d->dequant_bandwidth_factor, JsonFields::Range::kFraction));
-  HEXMOE_SCHED_RETURN_IF_ERROR(entry.optionalNumber("dequant_compute_factor", &d->dequant_compute_factor, JsonFields::Range::kFraction));
-  HEXMOE_SCHED_RETURN_IF_ERROR(entry.optionalNumber("launch_overhead_us", &d->launch_overhead_us, JsonFields::Range::kNonNegative));
-  HEXMOE_SCHED_RETURN_IF_ERROR(entry.optionalBool("lost", &d->lost));
+  HEXMOE_RETURN_IF_ERROR(entry.optionalString("peer_group", &d->peer_group));
+  HEXMOE_RETURN_IF_ERROR(entry.optionalNumber("bandwidth_efficiency", &d->bandwidth_efficiency, JsonFields::Range::kFraction));
+  HEXMOE_RETURN_IF_ERROR(entry.optionalNumber("compute_efficiency", &d->compute_efficiency, JsonFields::Range::kFraction));
+  HEXMOE_RETURN_IF_ERROR(entry.optionalNumber("dequant_bandwidth_factor", &d->dequant_bandwidth_factor, JsonFields::Range::kFraction));
+  HEXMOE_RETURN_IF_ERROR(entry.optionalNumber("dequant_compute_factor", &d->dequant_compute_factor, JsonFields::Range::kFraction));
+  HEXMOE_RETURN_IF_ERROR(entry.optionalNumber("launch_overhead_us", &d->launch_overhead_us, JsonFields::Range::kNonNegative));
+  HEXMOE_RETURN_IF_ERROR(entry.optionalBool("lost", &d->lost));
 
   *count = 1;
-  HEXMOE_SCHED_RETURN_IF_ERROR(entry.optionalInteger("count", count, 1));
+  HEXMOE_RETURN_IF_ERROR(entry.optionalInteger("count", count, 1));
   if (*count > 4096) return entry.errorAt("count", "expected at most 4096 devices");
   *named = entry.has("name");
   *base_name = preset_name.empty() ? "device" : d->kind;
-  HEXMOE_SCHED_RETURN_IF_ERROR(entry.optionalString("name", base_name));
+  HEXMOE_RETURN_IF_ERROR(entry.optionalString("name", base_name));
   if (base_name->empty()) return entry.errorAt("name", "expected a non-empty name");
-  return Status::ok();
+  return okStatus();
 }
 
 StatusOr<Pool> parsePool(const std::string& text, const std::string& source) {
   Json root;
-  HEXMOE_SCHED_RETURN_IF_ERROR(parseJsonText(text, source, &root));
-  HEXMOE_SCHED_ASSIGN_OR_RETURN(JsonFields top, JsonFields::of(source, root, ""));
-  HEXMOE_SCHED_RETURN_IF_ERROR(top.onlyKnown({"format", "version", "name", "description",
-                                              "memory_reserve_fraction", "network_gbps",
-                                              "link_efficiency", "attention_devices", "devices"}));
+  HEXMOE_RETURN_IF_ERROR(parseJsonText(text, source, &root));
+  HEXMOE_ASSIGN_OR_RETURN(JsonFields top, JsonFields::of(source, root, ""));
+  HEXMOE_RETURN_IF_ERROR(top.onlyKnown({"format", "version", "name", "description",
+                                        "memory_reserve_fraction", "network_gbps",
+                                        "link_efficiency", "attention_devices", "devices"}));
   std::string format = "hexmoe-pool";
-  HEXMOE_SCHED_RETURN_IF_ERROR(top.optionalString("format", &format));
+  HEXMOE_RETURN_IF_ERROR(top.optionalString("format", &format));
   if (format != "hexmoe-pool") return top.errorAt("format", "expected \"hexmoe-pool\"");
   Pool pool;
   pool.name = source;
-  HEXMOE_SCHED_RETURN_IF_ERROR(top.optionalString("name", &pool.name));
+  HEXMOE_RETURN_IF_ERROR(top.optionalString("name", &pool.name));
   double reserve = pool.memory_reserve_fraction;
   if (top.has("memory_reserve_fraction")) {
-    HEXMOE_SCHED_RETURN_IF_ERROR(top.number("memory_reserve_fraction", &reserve, JsonFields::Range::kNonNegative));
+    HEXMOE_RETURN_IF_ERROR(top.number("memory_reserve_fraction", &reserve, JsonFields::Range::kNonNegative));
     if (reserve >= 1) return top.errorAt("memory_reserve_fraction", "expected a fraction below 1");
   }
   pool.memory_reserve_fraction = reserve;
-  HEXMOE_SCHED_RETURN_IF_ERROR(top.optionalNumber("network_gbps", &pool.network_gbps, JsonFields::Range::kPositive));
-  HEXMOE_SCHED_RETURN_IF_ERROR(top.optionalNumber("link_efficiency", &pool.link_efficiency, JsonFields::Range::kFraction));
+  HEXMOE_RETURN_IF_ERROR(top.optionalNumber("network_gbps", &pool.network_gbps, JsonFields::Range::kPositive));
+  HEXMOE_RETURN_IF_ERROR(top.optionalNumber("link_efficiency", &pool.link_efficiency, JsonFields::Range::kFraction));
 
   const Json* devices = nullptr;
-  HEXMOE_SCHED_RETURN_IF_ERROR(top.child("devices", Json::value_t::array, &devices));
+  HEXMOE_RETURN_IF_ERROR(top.child("devices", Json::value_t::array, &devices));
   if (devices->empty()) return top.errorAt("devices", "expected at least one device");
   std::map<std::string, int> next_index;
   std::set<std::string> names;
   for (size_t i = 0; i < devices->size(); ++i) {
     std::string path = indexJsonPath("devices", i);
-    HEXMOE_SCHED_ASSIGN_OR_RETURN(JsonFields entry, JsonFields::of(source, (*devices)[i], path));
+    HEXMOE_ASSIGN_OR_RETURN(JsonFields entry, JsonFields::of(source, (*devices)[i], path));
     DeviceSpec spec;
     int64_t count = 1;
     std::string base;
     bool named = false;
-    HEXMOE_SCHED_RETURN_IF_ERROR(parseDeviceEntry(entry, static_cast<int>(i), &spec, &count, &base, &named));
+    HEXMOE_RETURN_IF_ERROR(parseDeviceEntry(entry, static_cast<int>(i), &spec, &count, &base, &named));
     for (int64_t k = 0; k < count; ++k) {
       DeviceSpec d = spec;
       d.name = (named && count == 1) ? base : base + "-" + std::to_string(next_index[base]++);
@@ -229,7 +229,7 @@ StatusOr<Pool> parsePool(const std::string& text, const std::string& source) {
     }
   }
   const Json* attention = nullptr;
-  HEXMOE_SCHED_RETURN_IF_ERROR(top.optionalChild("attention_devices", Json::value_t::array, &attention));
+  HEXMOE_RETURN_IF_ERROR(top.optionalChild("attention_devices", Json::value_t::array, &attention));
   if (attention != nullptr) {
     for (size_t i = 0; i < attention->size(); ++i) {
       const Json& item = (*attention)[i];
@@ -284,7 +284,7 @@ StatusOr<Pool> loadPool(const std::string& path_or_spec) {
   bool looks_like_file = path_or_spec.find(".json") != std::string::npos ||
                          path_or_spec.find('/') != std::string::npos;
   if (!probe && !looks_like_file) return parsePoolSpec(path_or_spec);
-  HEXMOE_SCHED_ASSIGN_OR_RETURN(std::string text, readTextFile(path_or_spec));
+  HEXMOE_ASSIGN_OR_RETURN(std::string text, readTextFile(path_or_spec));
   return parsePool(text, path_or_spec);
 }
 

@@ -10,7 +10,7 @@
 #include "runtime/scheduler/device_presets.h"
 #include "runtime/scheduler/dtype.h"
 #include "runtime/scheduler/json_fields.h"
-#include "runtime/scheduler/status.h"
+#include "runtime/base/status.h"
 
 namespace hexmoe::sched {
 

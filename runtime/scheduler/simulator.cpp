@@ -85,20 +85,20 @@ StatusOr<SimulationReport> simulate(const Plan& plan, const LoadTrace& trace, co
   if (trace.num_steps == 0) return invalidArgument("the trace has no steps");
   SimulationReport report;
   report.final_plan = plan;
-  HEXMOE_SCHED_ASSIGN_OR_RETURN(CostModel cm, costModelFor(plan, trace));
+  HEXMOE_ASSIGN_OR_RETURN(CostModel cm, costModelFor(plan, trace));
   int window = options.window > 0 ? options.window : options.replan_every;
   for (int s = 0; s < trace.num_steps; ++s) {
     StepRecord record;
     if (options.replan_every > 0 && s > 0 && s % options.replan_every == 0) {
       int first = std::max(0, s - window);
-      HEXMOE_SCHED_ASSIGN_OR_RETURN(Plan next, replan(report.final_plan, trace.mean(first, s - first), options.replan));
+      HEXMOE_ASSIGN_OR_RETURN(Plan next, replan(report.final_plan, trace.mean(first, s - first), options.replan));
       for (const Migration& m : next.migrations) {
         record.migrated_bytes += m.bytes;
         report.migrations += m.bytes > 0 ? 1 : 0;
       }
       report.final_plan = std::move(next);
       ++report.replans;
-      HEXMOE_SCHED_ASSIGN_OR_RETURN(cm, costModelFor(report.final_plan, trace));
+      HEXMOE_ASSIGN_OR_RETURN(cm, costModelFor(report.final_plan, trace));
     }
     record.seconds = simulateStep(cm, report.final_plan.layers, trace, s, &record.imbalance);
     report.migrated_bytes += record.migrated_bytes;

@@ -128,8 +128,8 @@ struct Inputs {
 
 StatusOr<Inputs> readInputs(const std::string& root, const Case& c) {
   Inputs in;
-  HEXMOE_SCHED_ASSIGN_OR_RETURN(in.pool, loadPool(root + "/models/pools/" + c.pool));
-  HEXMOE_SCHED_ASSIGN_OR_RETURN(in.model, loadModel(root + "/models/configs/" + c.model));
+  HEXMOE_ASSIGN_OR_RETURN(in.pool, loadPool(root + "/models/pools/" + c.pool));
+  HEXMOE_ASSIGN_OR_RETURN(in.model, loadModel(root + "/models/configs/" + c.model));
   return in;
 }
 
@@ -153,7 +153,7 @@ int ratioTable(const std::string& root, Objective objective, double tokens, bool
   int failures = 0;
   for (const Case& c : kCases) {
     StatusOr<Inputs> in = readInputs(root, c);
-    if (!in.isOk()) {
+    if (!in.ok()) {
       std::printf("%s: %s\n", c.pool, in.status().message().c_str());
       ++failures;
       continue;
@@ -167,8 +167,8 @@ int ratioTable(const std::string& root, Objective objective, double tokens, bool
     StatusOr<Plan> eplb = makePlan(request);
     request.planner.algorithm = Algorithm::kRoundRobin;
     StatusOr<Plan> rr = makePlan(request);
-    if (!capacity.isOk() || !eplb.isOk() || !rr.isOk()) {
-      const Status& s = !capacity.isOk() ? capacity.status() : !eplb.isOk() ? eplb.status() : rr.status();
+    if (!capacity.ok() || !eplb.ok() || !rr.ok()) {
+      const Status& s = !capacity.ok() ? capacity.status() : !eplb.ok() ? eplb.status() : rr.status();
       std::printf("%-26s %-16s %-12s %s\n", c.pool, c.model, c.load, s.message().c_str());
       ++failures;
       continue;
@@ -193,7 +193,7 @@ int ratioTable(const std::string& root, Objective objective, double tokens, bool
       LoadTrace trace = sampleTrace(load, in->model, tokens, 40);
       StatusOr<SimulationReport> sim_cap = hexmoe::sched::simulate(*capacity, trace);
       StatusOr<SimulationReport> sim_eplb = hexmoe::sched::simulate(*eplb, trace);
-      if (sim_cap.isOk() && sim_eplb.isOk()) {
+      if (sim_cap.ok() && sim_eplb.ok()) {
         std::printf("%-26s %-16s %-12s %10.3f %10.3f %10s %10s %8.3f   (replayed 40 sampled steps; imbalance %.3f vs %.3f)\n",
                     "", "", "  simulated", sim_cap->mean_seconds * 1e3, sim_eplb->mean_seconds * 1e3, "", "",
                     sim_cap->mean_seconds / sim_eplb->mean_seconds, sim_cap->mean_imbalance, sim_eplb->mean_imbalance);
@@ -207,7 +207,7 @@ int ratioTable(const std::string& root, Objective objective, double tokens, bool
 int timingTable(const std::string& root, bool quick, int threads) {
   Case c{"mixed-16.json", "deepseek-v3.json", "lognormal:1", false};
   StatusOr<Inputs> in = readInputs(root, c);
-  if (!in.isOk()) {
+  if (!in.ok()) {
     std::printf("%s\n", in.status().message().c_str());
     return 1;
   }
@@ -227,9 +227,9 @@ int timingTable(const std::string& root, bool quick, int threads) {
   // The homogeneous 16-GPU pool is the slower case: the planner also refines
   // EPLB's layout there (docs/planner.md).
   StatusOr<Inputs> homogeneous = readInputs(root, {"homogeneous-16xh100.json", "deepseek-v3.json", "", true});
-  if (homogeneous.isOk()) {
+  if (homogeneous.ok()) {
     PlanRequest same = requestFor(*homogeneous, load, Objective::kLatency, 64, threads);
-    Timing th = timeRuns(runs, [&](int) { (void)makePlan(same).isOk(); });
+    Timing th = timeRuns(runs, [&](int) { (void)makePlan(same).ok(); });
     bool fast = th.median < 1.0;
     failures += fast ? 0 : 1;
     std::printf("%-40s %10.4f %10.4f %10.4f %7.0f%%  %s (< 1 s)\n", "capacity plan, 16xH100 (homogeneous)", th.median,
@@ -241,7 +241,7 @@ int timingTable(const std::string& root, bool quick, int threads) {
   Timing tb = timeRuns(runs, [&](int) { lowerBound(cm, plan.load, bound_options); });
   std::printf("%-40s %10.4f %10.4f %10.4f %7.0f%%\n", "lower bound", tb.median, tb.min, tb.max, 100 * tb.others);
   request.planner.algorithm = Algorithm::kEplb;
-  Timing te = timeRuns(runs, [&](int) { (void)makePlan(request).isOk(); });
+  Timing te = timeRuns(runs, [&](int) { (void)makePlan(request).ok(); });
   std::printf("%-40s %10.4f %10.4f %10.4f %7.0f%%\n", "eplb plan (baseline)", te.median, te.min, te.max, 100 * te.others);
   for (const char* lost : {"h100-0", "h100-5", "a800-2", "cpu-1"}) {
     int device = plan.pool.findDevice(lost);
@@ -250,9 +250,9 @@ int timingTable(const std::string& root, bool quick, int threads) {
     Timing tl = timeRuns(runs, [&](int) {
       StatusOr<Plan> next = replanWithoutDevice(plan, device);
       status = next.status();
-      if (next.isOk()) after = std::move(next).value();
+      if (next.ok()) after = std::move(next).value();
     });
-    bool served = status.isOk() && validatePlacement(*costModelOf(after), after.layers).isOk();
+    bool served = status.ok() && validatePlacement(*costModelOf(after), after.layers).ok();
     bool fast = tl.median < 0.1;
     failures += served && fast ? 0 : 1;
     double bytes = 0;
@@ -276,7 +276,7 @@ int timingTable(const std::string& root, bool quick, int threads) {
   StatusOr<SimulationReport> a = hexmoe::sched::simulate(start, trace, fixed);
   StatusOr<SimulationReport> b = hexmoe::sched::simulate(start, trace, online);
   double sim_s = std::chrono::duration<double>(Clock::now() - sim_start).count();
-  if (a.isOk() && b.isOk()) {
+  if (a.ok() && b.ok()) {
     std::printf("\nDrifting load (drifting:1:0.05, %d steps): fixed plan %.3f ms mean step; re-planning every 20 steps\n"
                 "with 4 GB budget %.3f ms (x%.3f), %d re-plans, %lld copies, %.1f GB moved (simulated in %.1f s)\n",
                 trace.num_steps, a->mean_seconds * 1e3, b->mean_seconds * 1e3, b->mean_seconds / a->mean_seconds,

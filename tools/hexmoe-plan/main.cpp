@@ -203,22 +203,22 @@ Status readLoad(const Options& o, const ModelShape& model, double tokens, LoadPr
                 std::optional<LoadTrace>* trace) {
   std::ifstream probe(o.load);
   if (probe.good() || o.load.find(".json") != std::string::npos) {
-    HEXMOE_SCHED_ASSIGN_OR_RETURN(LoadTrace t, loadTrace(o.load, model));
+    HEXMOE_ASSIGN_OR_RETURN(LoadTrace t, loadTrace(o.load, model));
     *profile = t.mean().scaledTo(tokens);
     *trace = std::move(t);
-    return Status::ok();
+    return okStatus();
   }
-  HEXMOE_SCHED_ASSIGN_OR_RETURN(SyntheticLoad spec, parseLoadSpec(o.load, o.seed));
+  HEXMOE_ASSIGN_OR_RETURN(SyntheticLoad spec, parseLoadSpec(o.load, o.seed));
   *profile = expectedLoad(spec, model, tokens);
   if (o.simulate || !o.trace_out.empty()) *trace = sampleTrace(spec, model, tokens, o.steps);
-  return Status::ok();
+  return okStatus();
 }
 
 Status writeFile(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
   if (!out) return invalidArgument(path + ": cannot write");
-  return Status::ok();
+  return okStatus();
 }
 
 double secondsSince(std::chrono::steady_clock::time_point start) {
@@ -305,16 +305,16 @@ Json simulationToJson(const SimulationReport& r) {
 /// Builds the request from the command line (pool, model, calibration, options).
 Status buildRequest(const Options& o, PlanRequest* request) {
   if (o.pool.empty() || o.model.empty()) return invalidArgument("--pool and --model are required (or --plan)");
-  HEXMOE_SCHED_ASSIGN_OR_RETURN(request->pool, loadPool(o.pool));
+  HEXMOE_ASSIGN_OR_RETURN(request->pool, loadPool(o.pool));
   if (!o.calibration.empty()) {
-    HEXMOE_SCHED_ASSIGN_OR_RETURN(Calibration calibration, loadCalibration(o.calibration));
+    HEXMOE_ASSIGN_OR_RETURN(Calibration calibration, loadCalibration(o.calibration));
     applyCalibration(calibration, &request->pool);
   }
   if (o.memory_reserve >= 0) {
     if (o.memory_reserve >= 1) return invalidArgument("--memory-reserve must be below 1");
     request->pool.memory_reserve_fraction = o.memory_reserve;
   }
-  HEXMOE_SCHED_ASSIGN_OR_RETURN(request->model, loadModel(o.model));
+  HEXMOE_ASSIGN_OR_RETURN(request->model, loadModel(o.model));
   if (!o.weight_dtype.empty()) {
     std::optional<DType> dtype = parseDType(o.weight_dtype);
     if (!dtype) return invalidArgument("--weight-dtype: unknown dtype \"" + o.weight_dtype + "\"");
@@ -340,7 +340,7 @@ Status buildRequest(const Options& o, PlanRequest* request) {
     request->attention_devices.push_back(d);
     start = comma == std::string::npos ? o.attention.size() : comma + 1;
   }
-  return Status::ok();
+  return okStatus();
 }
 
 int run(const Options& o) {
@@ -351,36 +351,36 @@ int run(const Options& o) {
   double bound_seconds = 0;
   if (!o.plan.empty()) {
     StatusOr<Plan> loaded = loadPlan(o.plan);
-    if (!loaded.isOk()) return fail(loaded.status());
+    if (!loaded.ok()) return fail(loaded.status());
     plan = std::move(loaded).value();
     if (o.replan || o.simulate) {
       LoadProfile profile;
       Status status = readLoad(o, plan.model, plan.options.tokens_per_step, &profile, &trace);
-      if (!status.isOk()) return fail(status);
+      if (!status.ok()) return fail(status);
       if (o.replan) {
         ReplanOptions options;
         options.migration_budget_bytes = o.budget_gb * 1e9;
         options.hysteresis = o.hysteresis;
         StatusOr<Plan> next = replan(plan, profile, options);
-        if (!next.isOk()) return fail(next.status());
+        if (!next.ok()) return fail(next.status());
         plan = std::move(next).value();
       }
     }
   } else {
     PlanRequest request;
     Status status = buildRequest(o, &request);
-    if (!status.isOk()) return fail(status);
+    if (!status.ok()) return fail(status);
     status = readLoad(o, request.model, request.cost.tokens_per_step, &request.load, &trace);
-    if (!status.isOk()) return fail(status);
+    if (!status.ok()) return fail(status);
     StatusOr<Plan> made = makePlan(request);
-    if (!made.isOk()) return fail(made.status());
+    if (!made.ok()) return fail(made.status());
     plan = std::move(made).value();
     if (o.compare) {
       for (Algorithm other : {Algorithm::kCapacity, Algorithm::kEplb, Algorithm::kRoundRobin}) {
         if (other == request.planner.algorithm) continue;
         request.planner.algorithm = other;
         StatusOr<Plan> peer = makePlan(request);
-        if (peer.isOk()) compare.emplace_back(algorithmName(other), peer->metrics.step_seconds);
+        if (peer.ok()) compare.emplace_back(algorithmName(other), peer->metrics.step_seconds);
       }
     }
   }
@@ -390,14 +390,14 @@ int run(const Options& o) {
     if (device < 0) return fail(notFound("--lose: no device named \"" + o.lose + "\" in the pool"));
     auto lost_start = std::chrono::steady_clock::now();
     StatusOr<Plan> next = replanWithoutDevice(plan, device);
-    if (!next.isOk()) return fail(next.status());
+    if (!next.ok()) return fail(next.status());
     plan = std::move(next).value();
     plan_seconds = secondsSince(lost_start);
   }
   if (o.lower_bound) {
     auto bound_start = std::chrono::steady_clock::now();
     StatusOr<CostModel> cm = costModelOf(plan);
-    if (!cm.isOk()) return fail(cm.status());
+    if (!cm.ok()) return fail(cm.status());
     LowerBoundOptions options;
     options.hint = &plan.layers;
     plan.lower_bound_seconds = lowerBound(*cm, plan.load, options).seconds;
@@ -411,23 +411,23 @@ int run(const Options& o) {
     options.replan.migration_budget_bytes = o.budget_gb * 1e9;
     options.replan.hysteresis = o.hysteresis;
     StatusOr<SimulationReport> report = hexmoe::sched::simulate(plan, *trace, options);
-    if (!report.isOk()) return fail(report.status());
+    if (!report.ok()) return fail(report.status());
     simulation = std::move(report).value();
   }
   if (!o.trace_out.empty() && trace) {
     Status status = writeFile(o.trace_out, traceToJson(*trace).dump() + "\n");
-    if (!status.isOk()) return fail(status);
+    if (!status.ok()) return fail(status);
   }
   Json plan_json = planToJson(plan);
   if (!o.output.empty()) {
     Status status = writeFile(o.output, plan_json.dump(1) + "\n");
-    if (!status.isOk()) return fail(status);
+    if (!status.ok()) return fail(status);
   }
   if (!o.report.empty()) {
     ReportOptions report;
     report.comparisons = compare;
     Status status = writeFile(o.report, renderPlanSvg(plan, report));
-    if (!status.isOk()) return fail(status);
+    if (!status.ok()) return fail(status);
   }
   if (o.quiet) return 0;
   if (o.json) {

@@ -32,7 +32,7 @@
 #include <stdint.h>
 
 /* The expert-placement planner (pure: plans from JSON descriptions). */
-#include "hexmoe/plan.h"
+/* Its C API is in hexmoe/plan.h, which includes this header. */
 
 #if defined(HEXMOE_BUILDING_RUNTIME)
 #define HEXMOE_API __attribute__((visibility("default")))

@@ -3,12 +3,23 @@
  * Plans which device serves each expert of a MoE model on a pool of unequal
  * devices, re-plans as routing load shifts or a device is lost. Pure: no
  * device is touched; inputs are JSON documents (formats in docs/planner.md).
+ * libhexmoe_runtime exports it beside the runtime's API in hexmoe.h.
  *
- * Conventions, as in hexmoe.h: functions return a status; results come back
- * through out-parameters; handles are opaque; strings the library returns are
- * freed with hexmoe_plan_free_string. Where a function takes `char** out_error`
- * (which may be NULL), a failure stores a message there naming the input and
- * the JSON field at fault. No C++ exception crosses this API.
+ * Conventions, as in hexmoe.h: functions return a hexmoe_status_code_t
+ * (HEXMOE_STATUS_OK on success); results come back through out-parameters;
+ * handles are opaque; strings the library returns are freed with
+ * hexmoe_plan_free_string. Where a function takes `char** out_error` (which
+ * may be NULL), a failure stores a message there naming the input and the
+ * JSON field at fault. The codes a planner call returns:
+ *
+ *   HEXMOE_STATUS_INVALID_ARGUMENT     malformed document, option or argument
+ *   HEXMOE_STATUS_NOT_FOUND            unknown device name or preset
+ *   HEXMOE_STATUS_RESOURCE_EXHAUSTED   the pool cannot hold the model; out of memory
+ *   HEXMOE_STATUS_FAILED_PRECONDITION  what is left after a device loss cannot hold it
+ *   HEXMOE_STATUS_UNIMPLEMENTED        recognised input not read yet
+ *   HEXMOE_STATUS_INTERNAL             a bug: please report it
+ *
+ * No C++ exception crosses this API.
  */
 #ifndef HEXMOE_PLAN_H_
 #define HEXMOE_PLAN_H_
@@ -16,18 +27,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hexmoe/hexmoe.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-typedef enum hexmoe_plan_status {
-  HEXMOE_PLAN_OK = 0,
-  HEXMOE_PLAN_INVALID_ARGUMENT = 1, /* malformed document or option */
-  HEXMOE_PLAN_NOT_FOUND = 2,        /* unknown device name or preset */
-  HEXMOE_PLAN_INFEASIBLE = 3,       /* the pool cannot hold the model */
-  HEXMOE_PLAN_UNIMPLEMENTED = 4,    /* recognised input not read yet */
-  HEXMOE_PLAN_INTERNAL = 5,
-} hexmoe_plan_status;
 
 typedef struct hexmoe_plan hexmoe_plan;
 
@@ -43,56 +47,56 @@ typedef struct hexmoe_plan_options {
 } hexmoe_plan_options;
 
 /* Fills the defaults. */
-void hexmoe_plan_options_init(hexmoe_plan_options* options);
+HEXMOE_API void hexmoe_plan_options_init(hexmoe_plan_options* options);
 
 /* Plans from a hexmoe-pool document, a model (Hugging Face config.json text or
  * a hexmoe-model document) and a load: a hexmoe-trace document, or a synthetic
  * spec such as "lognormal:1.0", "zipf:1.2", "uniform". `options` may be NULL. */
-hexmoe_plan_status hexmoe_plan_create(const char* pool_json, const char* model_json, const char* load,
-                                      const hexmoe_plan_options* options, hexmoe_plan** out_plan,
-                                      char** out_error);
+HEXMOE_API hexmoe_status_code_t hexmoe_plan_create(const char* pool_json, const char* model_json, const char* load,
+                                                   const hexmoe_plan_options* options, hexmoe_plan** out_plan,
+                                                   char** out_error);
 
 /* Reads a plan written by hexmoe_plan_to_json or hexmoe-plan -o. */
-hexmoe_plan_status hexmoe_plan_from_json(const char* plan_json, hexmoe_plan** out_plan, char** out_error);
+HEXMOE_API hexmoe_status_code_t hexmoe_plan_from_json(const char* plan_json, hexmoe_plan** out_plan, char** out_error);
 
 /* Re-plans for fresh load (same forms as in hexmoe_plan_create), copying at
  * most `migration_budget_bytes` of weights; weights stay put unless the
  * predicted step time improves by more than `hysteresis` (e.g. 0.02). The new
  * plan's JSON lists the copies under "migrations". */
-hexmoe_plan_status hexmoe_plan_replan(const hexmoe_plan* previous, const char* load,
-                                      double migration_budget_bytes, double hysteresis,
-                                      hexmoe_plan** out_plan, char** out_error);
+HEXMOE_API hexmoe_status_code_t hexmoe_plan_replan(const hexmoe_plan* previous, const char* load,
+                                                   double migration_budget_bytes, double hysteresis,
+                                                   hexmoe_plan** out_plan, char** out_error);
 
 /* The plan after losing the named device: every expert still has a replica. */
-hexmoe_plan_status hexmoe_plan_without_device(const hexmoe_plan* plan, const char* device_name,
-                                              hexmoe_plan** out_plan, char** out_error);
+HEXMOE_API hexmoe_status_code_t hexmoe_plan_without_device(const hexmoe_plan* plan, const char* device_name,
+                                                           hexmoe_plan** out_plan, char** out_error);
 
 /* The plan as JSON (free with hexmoe_plan_free_string). */
-hexmoe_plan_status hexmoe_plan_to_json(const hexmoe_plan* plan, char** out_json);
+HEXMOE_API hexmoe_status_code_t hexmoe_plan_to_json(const hexmoe_plan* plan, char** out_json);
 
 /* Predicted step time; the lower bound is 0 when it was not computed. Either
  * out-parameter may be NULL. */
-hexmoe_plan_status hexmoe_plan_step_seconds(const hexmoe_plan* plan, double* out_seconds,
-                                            double* out_lower_bound_seconds);
+HEXMOE_API hexmoe_status_code_t hexmoe_plan_step_seconds(const hexmoe_plan* plan, double* out_seconds,
+                                                         double* out_lower_bound_seconds);
 
 /* MoE layers, routed experts per layer, devices in the pool. */
-hexmoe_plan_status hexmoe_plan_shape(const hexmoe_plan* plan, int32_t* out_moe_layers,
-                                     int32_t* out_experts, int32_t* out_devices);
+HEXMOE_API hexmoe_status_code_t hexmoe_plan_shape(const hexmoe_plan* plan, int32_t* out_moe_layers,
+                                                  int32_t* out_experts, int32_t* out_devices);
 
 /* The model's layer index of the i-th MoE layer. */
-hexmoe_plan_status hexmoe_plan_moe_layer(const hexmoe_plan* plan, int32_t moe_layer, int32_t* out_layer);
+HEXMOE_API hexmoe_status_code_t hexmoe_plan_moe_layer(const hexmoe_plan* plan, int32_t moe_layer, int32_t* out_layer);
 
 /* A device's name; the pointer lives as long as the plan. */
-hexmoe_plan_status hexmoe_plan_device_name(const hexmoe_plan* plan, int32_t device, const char** out_name);
+HEXMOE_API hexmoe_status_code_t hexmoe_plan_device_name(const hexmoe_plan* plan, int32_t device, const char** out_name);
 
 /* The replicas of one expert (moe_layer counts MoE layers from 0): up to
  * `capacity` device indices and token shares; `out_count` gets the total. */
-hexmoe_plan_status hexmoe_plan_replicas(const hexmoe_plan* plan, int32_t moe_layer, int32_t expert,
-                                        int32_t* out_devices, double* out_shares, size_t capacity,
-                                        size_t* out_count);
+HEXMOE_API hexmoe_status_code_t hexmoe_plan_replicas(const hexmoe_plan* plan, int32_t moe_layer, int32_t expert,
+                                                     int32_t* out_devices, double* out_shares, size_t capacity,
+                                                     size_t* out_count);
 
-void hexmoe_plan_free(hexmoe_plan* plan);
-void hexmoe_plan_free_string(char* text);
+HEXMOE_API void hexmoe_plan_free(hexmoe_plan* plan);
+HEXMOE_API void hexmoe_plan_free_string(char* text);
 
 #ifdef __cplusplus
 }  /* extern "C" */

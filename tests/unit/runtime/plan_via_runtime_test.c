@@ -1,7 +1,7 @@
-/* A serving stack's view: only hexmoe.h and libhexmoe_runtime.so, from C.
+/* A serving stack's view: only hexmoe/plan.h and libhexmoe_runtime.so, from C.
  * Plans DeepSeek-V3 on a one-GPU-plus-CPU-socket pool and checks the result
  * is served end to end through the runtime library's exported planner API. */
-#include <hexmoe/hexmoe.h>
+#include <hexmoe/plan.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,15 +35,15 @@ int main(int argc, char** argv) {
   options.compute_lower_bound = 1;
   hexmoe_plan* plan = NULL;
   char* error = NULL;
-  hexmoe_plan_status s = hexmoe_plan_create(pool, model, "lognormal:1.0", &options, &plan, &error);
-  if (s != HEXMOE_PLAN_OK) {
+  hexmoe_status_code_t s = hexmoe_plan_create(pool, model, "lognormal:1.0", &options, &plan, &error);
+  if (s != HEXMOE_STATUS_OK) {
     fprintf(stderr, "FAIL: hexmoe_plan_create: %s\n", error ? error : "(no message)");
     return 1;
   }
   int32_t layers = 0, experts = 0, devices = 0;
   double seconds = 0, bound = 0;
-  if (hexmoe_plan_shape(plan, &layers, &experts, &devices) != HEXMOE_PLAN_OK ||
-      hexmoe_plan_step_seconds(plan, &seconds, &bound) != HEXMOE_PLAN_OK) {
+  if (hexmoe_plan_shape(plan, &layers, &experts, &devices) != HEXMOE_STATUS_OK ||
+      hexmoe_plan_step_seconds(plan, &seconds, &bound) != HEXMOE_STATUS_OK) {
     fprintf(stderr, "FAIL: cannot query the plan\n");
     return 1;
   }

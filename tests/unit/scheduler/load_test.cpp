@@ -19,7 +19,7 @@ TEST(LoadTest, ExpectedLoadsSumToCopiesAndRespectTheCap) {
       // A token chooses an expert at most once.
       for (double v : layer) EXPECT_LE(v, 8.0 + 1e-9) << spec;
     }
-    EXPECT_TRUE(checkProfile(p, model).isOk());
+    EXPECT_TRUE(checkProfile(p, model).ok());
   }
   LoadProfile uniform = expectedLoad(*parseLoadSpec("uniform", 1), model, 64);
   EXPECT_DOUBLE_EQ(uniform.expert_tokens[0][0], uniform.expert_tokens[0][15]);
@@ -66,10 +66,10 @@ TEST(LoadTest, DriftingLoadsMove) {
 }
 
 TEST(LoadTest, SpecErrors) {
-  EXPECT_FALSE(parseLoadSpec("gaussian", 1).isOk());
-  EXPECT_FALSE(parseLoadSpec("lognormal:x", 1).isOk());
-  EXPECT_FALSE(parseLoadSpec("zipf:1:2", 1).isOk());
-  EXPECT_FALSE(parseLoadSpec("drifting:1:0", 1).isOk());
+  EXPECT_FALSE(parseLoadSpec("gaussian", 1).ok());
+  EXPECT_FALSE(parseLoadSpec("lognormal:x", 1).ok());
+  EXPECT_FALSE(parseLoadSpec("zipf:1:2", 1).ok());
+  EXPECT_FALSE(parseLoadSpec("drifting:1:0", 1).ok());
   EXPECT_NEAR(parseLoadSpec("zipf:1.5", 1)->shape, 1.5, 1e-12);
 }
 
@@ -77,12 +77,12 @@ TEST(LoadTest, TracesRoundTripAndBadOnesNameTheField) {
   ModelShape model = testing::tinyModel(4, 2);
   LoadTrace t = sampleTrace(*parseLoadSpec("lognormal:1", 1), model, 8, 3);
   StatusOr<LoadTrace> again = parseTrace(traceToJson(t).dump(), "t.json", model);
-  ASSERT_TRUE(again.isOk()) << again.status().message();
+  ASSERT_TRUE(again.ok()) << again.status().message();
   EXPECT_EQ(again->counts, t.counts);
   auto error = [&](const std::string& text) {
     StatusOr<LoadTrace> r = parseTrace(text, "trace.json", model);
-    EXPECT_FALSE(r.isOk());
-    return r.isOk() ? "" : r.status().message();
+    EXPECT_FALSE(r.ok());
+    return r.ok() ? "" : r.status().message();
   };
   std::string head = R"({"format": "hexmoe-trace", "tokens_per_step": 8, "num_experts": 4, "steps": )";
   EXPECT_EQ(error(head + R"([[[1,2,3,4],[1,2,3,4]], [[1,2,3,4],[1,2,-3,4]]]})"),
@@ -96,15 +96,15 @@ TEST(LoadTest, TracesRoundTripAndBadOnesNameTheField) {
             "trace.json: tokens_per_step: expected a positive number, got 0");
   // One row stands for every layer.
   StatusOr<LoadTrace> broadcast = parseTrace(head + R"([[[4,4,4,4]]]})", "t.json", model);
-  ASSERT_TRUE(broadcast.isOk());
+  ASSERT_TRUE(broadcast.ok());
   EXPECT_EQ(broadcast->at(0, 1)[3], 4u);
 }
 
 TEST(LoadTest, ExampleTraceParses) {
   StatusOr<ModelShape> model = loadModel(testing::sourceDir() + "/models/configs/mixtral-8x7b.json");
-  ASSERT_TRUE(model.isOk());
+  ASSERT_TRUE(model.ok());
   StatusOr<LoadTrace> trace = loadTrace(testing::sourceDir() + "/models/traces/mixtral-8x7b-example.json", *model);
-  ASSERT_TRUE(trace.isOk()) << trace.status().message();
+  ASSERT_TRUE(trace.ok()) << trace.status().message();
   EXPECT_GT(trace->num_steps, 0);
 }
 

@@ -80,7 +80,7 @@ TEST(LowerBoundTest, NoPlanIsBelowTheBound) {
     double tokens = trial % 3 == 0 ? 4 : trial % 3 == 1 ? 64 : 2048;
     PlanRequest r = testing::request(pool, model, loads[trial % 4], tokens, Algorithm::kCapacity, objective, trial);
     StatusOr<CostModel> cm = CostModel::build(pool, model, r.cost);
-    ASSERT_TRUE(cm.isOk()) << cm.status().message();
+    ASSERT_TRUE(cm.ok()) << cm.status().message();
     double bound = lowerBound(*cm, r.load).seconds;
     ASSERT_GT(bound, 0);
     ASSERT_TRUE(std::isfinite(bound)) << poolToJson(pool).dump() << " load " << loads[trial % 4] << " tokens " << tokens;
@@ -88,12 +88,12 @@ TEST(LowerBoundTest, NoPlanIsBelowTheBound) {
     for (Algorithm algorithm : {Algorithm::kCapacity, Algorithm::kEplb, Algorithm::kRoundRobin}) {
       r.planner.algorithm = algorithm;
       StatusOr<Plan> p = makePlan(r);
-      ASSERT_TRUE(p.isOk()) << p.status().message();
+      ASSERT_TRUE(p.ok()) << p.status().message();
       EXPECT_GE(p->metrics.step_seconds, bound * (1 - 1e-9)) << algorithmName(algorithm);
     }
     for (int k = 0; k < 20; ++k) {
       std::vector<LayerPlacement> placement = randomPlacement(*cm, model.numMoeLayers(), rng);
-      ASSERT_TRUE(validatePlacement(*cm, placement).isOk());
+      ASSERT_TRUE(validatePlacement(*cm, placement).ok());
       EXPECT_GE(evaluatePlacement(*cm, r.load, placement).step_seconds, bound * (1 - 1e-9));
     }
   }

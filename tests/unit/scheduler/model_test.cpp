@@ -13,8 +13,8 @@ namespace {
 
 ModelShape load(const std::string& name) {
   StatusOr<ModelShape> model = loadModel(testing::sourceDir() + "/models/configs/" + name);
-  EXPECT_TRUE(model.isOk()) << model.status().message();
-  return model.isOk() ? *model : ModelShape{};
+  EXPECT_TRUE(model.ok()) << model.status().message();
+  return model.ok() ? *model : ModelShape{};
 }
 
 TEST(ModelTest, DeepSeekV3) {
@@ -70,11 +70,11 @@ TEST(ModelTest, ModelDirectoryReadsConfigJson) {
   std::ifstream in(testing::sourceDir() + "/models/configs/olmoe-1b-7b.json");
   std::ofstream(dir + "/config.json") << in.rdbuf();
   StatusOr<ModelShape> model = loadModel(dir);
-  ASSERT_TRUE(model.isOk()) << model.status().message();
+  ASSERT_TRUE(model.ok()) << model.status().message();
   EXPECT_EQ(model->num_experts, 64);
   // models/configs/ itself has no config.json.
   StatusOr<ModelShape> missing = loadModel(testing::sourceDir() + "/models/configs");
-  ASSERT_FALSE(missing.isOk());
+  ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
   EXPECT_NE(missing.status().message().find("needs a config.json"), std::string::npos);
 }
@@ -83,7 +83,7 @@ TEST(ModelTest, ArtifactsAreRecognisedAndRefused) {
   std::string path = ::testing::TempDir() + "/model.hxm";
   std::ofstream(path) << "HEXMOE";
   StatusOr<ModelShape> model = loadModel(path);
-  ASSERT_FALSE(model.isOk());
+  ASSERT_FALSE(model.ok());
   EXPECT_EQ(model.status().code(), StatusCode::kUnimplemented);
   EXPECT_NE(model.status().message().find("artifacts are not read by the planner yet"), std::string::npos);
   std::remove(path.c_str());
@@ -93,21 +93,21 @@ TEST(ModelTest, LayerSelectionRules) {
   StatusOr<ModelShape> qwen2 = parseModelConfig(R"({"num_hidden_layers": 8, "hidden_size": 64,
     "num_attention_heads": 4, "num_experts": 4, "num_experts_per_tok": 2, "moe_intermediate_size": 32,
     "shared_expert_intermediate_size": 96, "decoder_sparse_step": 2, "mlp_only_layers": [3]})", "c.json");
-  ASSERT_TRUE(qwen2.isOk()) << qwen2.status().message();
+  ASSERT_TRUE(qwen2.ok()) << qwen2.status().message();
   EXPECT_EQ(qwen2->moe_layers, (std::vector<int>{1, 5, 7}));
   EXPECT_EQ(qwen2->shared_intermediate_size, 96);
   StatusOr<ModelShape> int4 = parseModelConfig(R"({"num_hidden_layers": 2, "hidden_size": 64,
     "num_attention_heads": 4, "num_local_experts": 4, "num_experts_per_tok": 1, "intermediate_size": 32,
     "quantization_config": {"quant_method": "awq", "bits": 4}})", "c.json");
-  ASSERT_TRUE(int4.isOk()) << int4.status().message();
+  ASSERT_TRUE(int4.ok()) << int4.status().message();
   EXPECT_EQ(int4->weight_dtype, DType::kInt4);
 }
 
 TEST(ModelTest, ErrorsNameTheField) {
   auto error = [](const std::string& text) {
     StatusOr<ModelShape> m = parseModelConfig(text, "config.json");
-    EXPECT_FALSE(m.isOk());
-    return m.isOk() ? "" : m.status().message();
+    EXPECT_FALSE(m.ok());
+    return m.ok() ? "" : m.status().message();
   };
   EXPECT_EQ(error(R"({"num_hidden_layers": 4, "hidden_size": 64, "num_attention_heads": 4,
                       "num_experts_per_tok": 2, "intermediate_size": 32})"),
@@ -126,7 +126,7 @@ TEST(ModelTest, ErrorsNameTheField) {
 TEST(ModelTest, NormalisedFormRoundTrips) {
   ModelShape m = load("deepseek-v3.json");
   StatusOr<ModelShape> again = parseModelConfig(modelToJson(m).dump(), "again");
-  ASSERT_TRUE(again.isOk()) << again.status().message();
+  ASSERT_TRUE(again.ok()) << again.status().message();
   EXPECT_EQ(again->moe_layers, m.moe_layers);
   EXPECT_DOUBLE_EQ(again->expertBytes(), m.expertBytes());
   EXPECT_DOUBLE_EQ(again->nonExpertBytes(), m.nonExpertBytes());

@@ -20,7 +20,7 @@ TEST(PlanJsonTest, RoundTrips) {
   EXPECT_EQ(json["devices"].size(), static_cast<size_t>(p.pool.size()));
   EXPECT_TRUE(json["predicted"].contains("lower_bound_ms"));
   StatusOr<Plan> again = parsePlan(json.dump(), "plan.json");
-  ASSERT_TRUE(again.isOk()) << again.status().message();
+  ASSERT_TRUE(again.ok()) << again.status().message();
   EXPECT_NEAR(again->metrics.step_seconds, p.metrics.step_seconds, 1e-5 * p.metrics.step_seconds);
   EXPECT_NEAR(again->lower_bound_seconds, p.lower_bound_seconds, 1e-12);
   EXPECT_EQ(again->attention_devices, p.attention_devices);
@@ -38,17 +38,17 @@ TEST(PlanJsonTest, BadPlansNameTheField) {
   Json json = planToJson(p);
   json["layers"][1]["experts"][3] = Json::array({Json::array({9, 1.0})});
   StatusOr<Plan> bad = parsePlan(json.dump(), "plan.json");
-  ASSERT_FALSE(bad.isOk());
+  ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(), "plan.json: layers[1].experts[3][0]: expected [device index, share], got [9,1.0]");
   json = planToJson(p);
   json["layers"].erase(0);
   bad = parsePlan(json.dump(), "plan.json");
-  ASSERT_FALSE(bad.isOk());
+  ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(), "plan.json: layers: expected 4 MoE layers, got 3");
   json = planToJson(p);
   json["pool"]["devices"][0]["memory_gb"] = "big";
   bad = parsePlan(json.dump(), "plan.json");
-  ASSERT_FALSE(bad.isOk());
+  ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(), "plan.json (pool): devices[0].memory_gb: expected a positive number, got \"big\"");
 }
 

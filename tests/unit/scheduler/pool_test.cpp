@@ -9,8 +9,8 @@ namespace {
 
 std::string errorOf(const std::string& text, const std::string& source = "pool.json") {
   StatusOr<Pool> pool = parsePool(text, source);
-  EXPECT_FALSE(pool.isOk());
-  return pool.isOk() ? "" : pool.status().message();
+  EXPECT_FALSE(pool.ok());
+  return pool.ok() ? "" : pool.status().message();
 }
 
 TEST(PoolTest, ExpandsPresetsWithCountsAndNames) {
@@ -96,12 +96,12 @@ TEST(PoolTest, SyntaxErrorsSayWhere) {
 
 TEST(PoolTest, InlineSpec) {
   StatusOr<Pool> pool = parsePoolSpec("2xh100+a800+3xcpu");
-  ASSERT_TRUE(pool.isOk()) << pool.status().message();
+  ASSERT_TRUE(pool.ok()) << pool.status().message();
   ASSERT_EQ(pool->size(), 6);
   EXPECT_EQ(pool->devices[2].name, "a800-sxm-0");
   EXPECT_EQ(pool->devices[5].name, "cpu-xeon-8480-2");
   StatusOr<Pool> bad = parsePoolSpec("2xh100+7xnothing");
-  ASSERT_FALSE(bad.isOk());
+  ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("\"7xnothing\" is not COUNTxPRESET"), std::string::npos);
 }
 
@@ -110,7 +110,7 @@ TEST(PoolTest, WrittenPoolsReadBack) {
     {"preset": "h100", "count": 2, "name": "h100", "node": 1}, {"preset": "cpu", "name": "c", "memory_gb": 100}]})");
   pool.devices[1].lost = true;
   StatusOr<Pool> again = parsePool(poolToJson(pool).dump(), "again");
-  ASSERT_TRUE(again.isOk()) << again.status().message();
+  ASSERT_TRUE(again.ok()) << again.status().message();
   ASSERT_EQ(again->size(), pool.size());
   for (int d = 0; d < pool.size(); ++d) {
     EXPECT_EQ(again->devices[d].name, pool.devices[d].name);
@@ -129,7 +129,7 @@ TEST(PoolTest, ExampleFilesParse) {
   for (const char* name : {"mixed-h100-a800-cpu", "mixed-h20-dcu", "mixed-h100-cpu", "mixed-16", "homogeneous-16xh100",
                            "homogeneous-8xh20", "homogeneous-8xmi300x", "workstation-4090-cpu", "custom-example"}) {
     StatusOr<Pool> pool = loadPool(testing::sourceDir() + "/models/pools/" + name + ".json");
-    EXPECT_TRUE(pool.isOk()) << name << ": " << pool.status().message();
+    EXPECT_TRUE(pool.ok()) << name << ": " << pool.status().message();
   }
 }
 

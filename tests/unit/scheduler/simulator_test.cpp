@@ -20,7 +20,7 @@ TEST(SimulatorTest, ReplayingTheExpectedLoadMatchesThePrediction) {
   trace.num_experts = model.num_experts;
   trace.counts.assign(3 * trace.num_layers * trace.num_experts, 16);
   StatusOr<SimulationReport> r = simulate(p, trace);
-  ASSERT_TRUE(r.isOk()) << r.status().message();
+  ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_NEAR(r->mean_seconds, p.metrics.step_seconds, 1e-6 * p.metrics.step_seconds);
   EXPECT_EQ(r->steps.size(), 3u);
   EXPECT_EQ(r->replans, 0);
@@ -33,7 +33,7 @@ TEST(SimulatorTest, ReportsStepsImbalanceMemory) {
                                           Objective::kLatency, 5));
   LoadTrace trace = sampleTrace(load, model, 32, 50);
   StatusOr<SimulationReport> r = simulate(p, trace);
-  ASSERT_TRUE(r.isOk()) << r.status().message();
+  ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->steps.size(), 50u);
   EXPECT_LE(r->p50_seconds, r->p99_seconds);
   EXPECT_LE(r->p99_seconds, r->max_seconds);
@@ -59,20 +59,20 @@ TEST(SimulatorTest, OnlineReplanningFollowsDrift) {
   online.replan.hysteresis = 0;
   StatusOr<SimulationReport> fixed = simulate(p, trace);
   StatusOr<SimulationReport> moving = simulate(p, trace, online);
-  ASSERT_TRUE(fixed.isOk() && moving.isOk());
+  ASSERT_TRUE(fixed.ok() && moving.ok());
   EXPECT_EQ(moving->replans, 7);
   EXPECT_LE(moving->migrated_bytes, 7 * online.replan.migration_budget_bytes + 1);
   EXPECT_GT(moving->migrations, 0);
   EXPECT_LT(moving->mean_seconds, fixed->mean_seconds);
   StatusOr<CostModel> cm = costModelOf(moving->final_plan);
-  EXPECT_TRUE(validatePlacement(*cm, moving->final_plan.layers).isOk());
+  EXPECT_TRUE(validatePlacement(*cm, moving->final_plan.layers).ok());
 }
 
 TEST(SimulatorTest, MismatchedTracesAreRefused) {
   ModelShape model = testing::tinyModel();
   Plan p = testing::plan(testing::request(testing::mixedPool(), model));
   LoadTrace trace = sampleTrace(*parseLoadSpec("uniform", 1), testing::tinyModel(8), 64, 2);
-  EXPECT_FALSE(simulate(p, trace).isOk());
+  EXPECT_FALSE(simulate(p, trace).ok());
 }
 
 }  // namespace

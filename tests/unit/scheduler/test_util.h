@@ -27,13 +27,13 @@ inline ModelShape tinyModel(int experts = 16, int moe_layers = 4) {
       "n_group": 4, "weight_dtype": "bf16", "attention_params_per_layer": 1000000,
       "kv_bytes_per_token_per_layer": 1024, "attention_flops_per_token_per_context": 8192})";
   StatusOr<ModelShape> model = parseModelConfig(text, "tiny");
-  EXPECT_TRUE(model.isOk()) << model.status().message();
+  EXPECT_TRUE(model.ok()) << model.status().message();
   return *model;
 }
 
 inline Pool poolFromJson(const std::string& text) {
   StatusOr<Pool> pool = parsePool(text, "test-pool.json");
-  EXPECT_TRUE(pool.isOk()) << pool.status().message();
+  EXPECT_TRUE(pool.ok()) << pool.status().message();
   return *pool;
 }
 
@@ -73,8 +73,8 @@ inline PlanRequest request(const Pool& pool, const ModelShape& model, const std:
 
 inline Plan plan(const PlanRequest& r) {
   StatusOr<Plan> p = makePlan(r);
-  EXPECT_TRUE(p.isOk()) << p.status().message();
-  return p.isOk() ? *p : Plan{};
+  EXPECT_TRUE(p.ok()) << p.status().message();
+  return p.ok() ? *p : Plan{};
 }
 
 }  // namespace hexmoe::sched::testing
