@@ -106,16 +106,17 @@ FailureOr<std::vector<uint8_t>> writeArtifact(ModuleOp module, const TargetResul
         fbb.CreateVectorOfStrings(dims), fbb.CreateVector(buffers), fbb.CreateVector(dispatches)));
   }
 
-  std::vector<flatbuffers::Offset<fb::CpuVariant>> variants;
-  for (const CpuVariantBinary &v : result.cpuVariants) {
-    fbb.ForceVectorAlignment(v.sharedObject.size(), 1, 64);
-    auto so = fbb.CreateVector(v.sharedObject);
-    variants.push_back(fb::CreateCpuVariant(fbb, fbb.CreateString(v.isa),
-                                            fbb.CreateVectorOfStrings(v.requiredFeatures), so));
+  std::vector<flatbuffers::Offset<fb::Executable>> executables;
+  for (const ExecutableBinary &e : result.executables) {
+    fbb.ForceVectorAlignment(e.data.size(), 1, 64);
+    auto data = fbb.CreateVector(e.data);
+    executables.push_back(fb::CreateExecutable(fbb, fbb.CreateString(e.format),
+                                               fbb.CreateString(e.name),
+                                               fbb.CreateVectorOfStrings(e.requirements), data));
   }
   auto root = fb::CreateArtifact(fbb, fbb.CreateString("hexmoe-compile 0.1"),
                                  fbb.CreateString(options.source), fbb.CreateVector(functions),
-                                 fbb.CreateVector(kernels), fbb.CreateVector(variants));
+                                 fbb.CreateVector(kernels), fbb.CreateVector(executables));
   fb::FinishArtifactBuffer(fbb, root);
   return schema::wrapArtifact(fbb.GetBufferPointer(), fbb.GetSize());
 }

@@ -21,7 +21,7 @@ struct CompileOptions {
 };
 
 /// Loads the dialects the driver needs into `context`. Targets register
-/// themselves separately (e.g. hexmoe::cpu::registerCpuTarget()).
+/// themselves separately (hexmoe::registerAllTargets(), targets/InitAllTargets.h).
 void prepareContext(mlir::MLIRContext &context);
 
 /// Runs the moe pipeline and the target on `module` and returns the artifact

@@ -27,12 +27,15 @@ struct KernelInfo {
   int numBindings = 0;
 };
 
-/// One compiled CPU variant: an ELF shared object and the x86 features its
-/// code needs (names as in /proc/cpuinfo flags).
-struct CpuVariantBinary {
-  std::string isa;
-  std::vector<std::string> requiredFeatures;
-  std::vector<uint8_t> sharedObject;
+/// The artifact's kernels compiled for one kind of device (artifact.fbs,
+/// table Executable): a format the runtime's drivers match on
+/// ("cpu-x86_64-v4", "ptx-sm_90", "opencl-c"), the build's name, what a
+/// device must have to run it, and the code.
+struct ExecutableBinary {
+  std::string format;
+  std::string name;
+  std::vector<std::string> requirements;
+  std::vector<uint8_t> data;
 };
 
 /// What a target hands back to the artifact writer.
@@ -40,7 +43,7 @@ struct TargetResult {
   /// The launch plans, in the `moe.functions` form of moe-cpu-outline-kernels.
   mlir::ArrayAttr functions;
   std::vector<KernelInfo> kernels;
-  std::vector<CpuVariantBinary> cpuVariants;
+  std::vector<ExecutableBinary> executables;
 };
 
 class TargetBackend {

@@ -2,7 +2,10 @@
 // themselves; no exception crosses this file's functions.
 #include <cstddef>
 #include <cstring>
+#include <map>
+#include <memory>
 #include <new>
+#include <string>
 #include <vector>
 
 #include "hexmoe/hexmoe.h"
@@ -15,6 +18,11 @@
 struct hexmoe_status_s {
   hexmoe_status_code_t code;
   std::string message;
+};
+
+struct hexmoe_device_list_s {
+  hexmoe::DeviceInventory inventory;
+  std::vector<std::string> unavailable;  // "driver: reason"
 };
 
 namespace {
@@ -175,11 +183,12 @@ hexmoe_status_t hexmoe_runtime_create(const hexmoe_runtime_options_t* options, h
     if (!out_runtime) return nullArgument("out_runtime");
     hexmoe::RuntimeOptions opts;
     if (options) {
+      std::map<std::string, std::string>& cpu = opts.driverOptions["cpu"];
       if (HEXMOE_HAS_OPTION(options, threads)) {
         if (options->threads < 0)
           return hexmoe::invalidArgument("threads must be 0 (automatic) or more, got " +
                                          std::to_string(options->threads));
-        opts.device.threads = options->threads;
+        if (options->threads > 0) cpu["threads"] = std::to_string(options->threads);
       }
       if (HEXMOE_HAS_OPTION(options, log_level) && rawValue(options->log_level) != HEXMOE_LOG_DEFAULT) {
         if (!isValidLogLevel(options->log_level))
@@ -190,12 +199,17 @@ hexmoe_status_t hexmoe_runtime_create(const hexmoe_runtime_options_t* options, h
         const hexmoe_allocator_t& a = options->allocator;
         if (!a.allocate != !a.deallocate)
           return hexmoe::invalidArgument("allocator: set both allocate and deallocate, or neither");
-        opts.device.allocator = {a.user, a.allocate, a.deallocate};
+        opts.allocator = {a.user, a.allocate, a.deallocate};
       }
-      if (HEXMOE_HAS_OPTION(options, cpu_features) && options->cpu_features)
-        opts.device.cpuFeatures = std::string(options->cpu_features);
-      if (HEXMOE_HAS_OPTION(options, cpu_variant) && options->cpu_variant)
-        opts.device.cpuVariant = std::string(options->cpu_variant);
+      if (HEXMOE_HAS_OPTION(options, cpu_features) && options->cpu_features) cpu["features"] = options->cpu_features;
+      if (HEXMOE_HAS_OPTION(options, cpu_variant) && options->cpu_variant) cpu["variant"] = options->cpu_variant;
+      if (HEXMOE_HAS_OPTION(options, devices) && options->devices) {
+        HEXMOE_ASSIGN_OR_RETURN(opts.devices, hexmoe::splitDeviceList(options->devices));
+      }
+      if (HEXMOE_HAS_OPTION(options, driver_options) && options->driver_options)
+        HEXMOE_RETURN_IF_ERROR(hexmoe::parseDriverOptions(options->driver_options, opts.driverOptions));
+      // The shorthands above name the cpu driver; they do not ask for a cpu device.
+      if (cpu.empty()) opts.driverOptions.erase("cpu");
     }
     HEXMOE_ASSIGN_OR_RETURN(Ref<Runtime> runtime, Runtime::create(opts));
     *out_runtime = wrap(runtime.detach());
@@ -208,16 +222,81 @@ void hexmoe_runtime_destroy(hexmoe_runtime_t* runtime) {
 }
 
 int32_t hexmoe_runtime_thread_count(const hexmoe_runtime_t* runtime) {
-  return runtime ? unwrap(runtime)->deviceInfo().threads : 0;
+  return runtime ? unwrap(runtime)->device(0).info().threads : 0;
 }
 
 const char* hexmoe_runtime_cpu_features(const hexmoe_runtime_t* runtime) {
-  return runtime ? unwrap(runtime)->deviceInfo().features.c_str() : "";
+  return runtime ? unwrap(runtime)->device(0).info().features.c_str() : "";
 }
 
 const char* hexmoe_runtime_device_description(const hexmoe_runtime_t* runtime) {
-  return runtime ? unwrap(runtime)->deviceInfo().description.c_str() : "";
+  return runtime ? unwrap(runtime)->device(0).info().description.c_str() : "";
 }
+
+size_t hexmoe_runtime_device_count(const hexmoe_runtime_t* runtime) {
+  return runtime ? unwrap(runtime)->deviceCount() : 0;
+}
+
+hexmoe_status_t hexmoe_runtime_device_info(const hexmoe_runtime_t* runtime, size_t index,
+                                           hexmoe_device_info_t* out_info) {
+  return guarded([&]() -> Status {
+    if (!runtime) return nullArgument("runtime");
+    if (!out_info) return nullArgument("out_info");
+    const Runtime& rt = *unwrap(runtime);
+    if (index >= rt.deviceCount())
+      return hexmoe::outOfRange("device " + std::to_string(index) + " of " + std::to_string(rt.deviceCount()));
+    const hexmoe::hal::DeviceInfo& info = rt.device(index).info();
+    *out_info = hexmoe_device_info_t{info.name.c_str(), info.driver.c_str(), info.description.c_str(),
+                                     info.features.c_str(), info.threads};
+    return hexmoe::okStatus();
+  });
+}
+
+hexmoe_status_t hexmoe_runtime_find_device(const hexmoe_runtime_t* runtime, const char* name, size_t* out_index) {
+  return guarded([&]() -> Status {
+    if (!runtime) return nullArgument("runtime");
+    if (!name) return nullArgument("name");
+    if (!out_index) return nullArgument("out_index");
+    HEXMOE_ASSIGN_OR_RETURN(*out_index, unwrap(runtime)->findDevice(name));
+    return hexmoe::okStatus();
+  });
+}
+
+hexmoe_status_t hexmoe_device_list_create(hexmoe_device_list_t** out_list) {
+  return guarded([&]() -> Status {
+    if (!out_list) return nullArgument("out_list");
+    auto list = std::make_unique<hexmoe_device_list_s>();
+    list->inventory = hexmoe::listAvailableDevices();
+    for (const auto& [driver, reason] : list->inventory.unavailable) list->unavailable.push_back(driver + ": " + reason);
+    *out_list = list.release();
+    return hexmoe::okStatus();
+  });
+}
+
+size_t hexmoe_device_list_count(const hexmoe_device_list_t* list) {
+  return list ? list->inventory.devices.size() : 0;
+}
+
+const char* hexmoe_device_list_name(const hexmoe_device_list_t* list, size_t index) {
+  if (!list || index >= list->inventory.devices.size()) return nullptr;
+  return list->inventory.devices[index].name.c_str();
+}
+
+const char* hexmoe_device_list_description(const hexmoe_device_list_t* list, size_t index) {
+  if (!list || index >= list->inventory.devices.size()) return nullptr;
+  return list->inventory.devices[index].description.c_str();
+}
+
+size_t hexmoe_device_list_unavailable_count(const hexmoe_device_list_t* list) {
+  return list ? list->unavailable.size() : 0;
+}
+
+const char* hexmoe_device_list_unavailable(const hexmoe_device_list_t* list, size_t index) {
+  if (!list || index >= list->unavailable.size()) return nullptr;
+  return list->unavailable[index].c_str();
+}
+
+void hexmoe_device_list_free(hexmoe_device_list_t* list) { delete list; }
 
 size_t hexmoe_element_type_size(hexmoe_element_type_t type) {
   const int raw = rawValue(type);
@@ -231,6 +310,12 @@ const char* hexmoe_element_type_name(hexmoe_element_type_t type) {
 
 hexmoe_status_t hexmoe_buffer_create(hexmoe_runtime_t* runtime, hexmoe_element_type_t type, size_t rank,
                                      const int64_t* shape, const void* data, hexmoe_buffer_t** out_buffer) {
+  return hexmoe_buffer_create_on_device(runtime, 0, type, rank, shape, data, out_buffer);
+}
+
+hexmoe_status_t hexmoe_buffer_create_on_device(hexmoe_runtime_t* runtime, size_t device, hexmoe_element_type_t type,
+                                               size_t rank, const int64_t* shape, const void* data,
+                                               hexmoe_buffer_t** out_buffer) {
   return guarded([&]() -> Status {
     if (!runtime) return nullArgument("runtime");
     if (!out_buffer) return nullArgument("out_buffer");
@@ -238,7 +323,7 @@ hexmoe_status_t hexmoe_buffer_create(hexmoe_runtime_t* runtime, hexmoe_element_t
     hexmoe::Shape dims;
     HEXMOE_RETURN_IF_ERROR(shapeFrom(rank, shape, dims));
     HEXMOE_ASSIGN_OR_RETURN(Ref<Tensor> tensor,
-                            Tensor::allocate(Ref<Runtime>::share(unwrap(runtime)),
+                            Tensor::allocate(Ref<Runtime>::share(unwrap(runtime)), device,
                                              static_cast<hexmoe::ElementType>(type), std::move(dims)));
     hexmoe::hal::Buffer& buffer = tensor->buffer();
     if (data) {
@@ -266,12 +351,24 @@ hexmoe_status_t hexmoe_buffer_wrap(hexmoe_runtime_t* runtime, hexmoe_element_typ
     std::function<void()> onRelease;
     if (release) onRelease = [release, user, data] { release(user, data); };
     HEXMOE_ASSIGN_OR_RETURN(Ref<Tensor> tensor,
-                            Tensor::wrap(Ref<Runtime>::share(unwrap(runtime)), static_cast<hexmoe::ElementType>(type),
+                            Tensor::wrap(Ref<Runtime>::share(unwrap(runtime)), 0, static_cast<hexmoe::ElementType>(type),
                                          std::move(dims), data, std::move(onRelease)));
     *out_buffer = wrap(tensor.detach());
     return hexmoe::okStatus();
   });
 }
+
+hexmoe_status_t hexmoe_buffer_copy(const hexmoe_buffer_t* buffer, size_t device, hexmoe_buffer_t** out_buffer) {
+  return guarded([&]() -> Status {
+    if (!buffer) return nullArgument("buffer");
+    if (!out_buffer) return nullArgument("out_buffer");
+    HEXMOE_ASSIGN_OR_RETURN(Ref<Tensor> copy, unwrap(buffer)->copyTo(device));
+    *out_buffer = wrap(copy.detach());
+    return hexmoe::okStatus();
+  });
+}
+
+size_t hexmoe_buffer_device(const hexmoe_buffer_t* buffer) { return buffer ? unwrap(buffer)->device() : 0; }
 
 void hexmoe_buffer_retain(hexmoe_buffer_t* buffer) {
   if (buffer) unwrap(buffer)->retain();
@@ -366,7 +463,21 @@ const char* hexmoe_module_source(const hexmoe_module_t* module) {
 }
 
 const char* hexmoe_module_cpu_variant(const hexmoe_module_t* module) {
-  return module ? unwrap(module)->cpuVariant().c_str() : "";
+  return module ? unwrap(module)->executable(unwrap(module)->defaultDevice())->name().c_str() : "";
+}
+
+size_t hexmoe_module_default_device(const hexmoe_module_t* module) {
+  return module ? unwrap(module)->defaultDevice() : 0;
+}
+
+const char* hexmoe_module_executable_name(const hexmoe_module_t* module, size_t device) {
+  const hexmoe::hal::Executable* exe = module ? unwrap(module)->executable(device) : nullptr;
+  return exe ? exe->name().c_str() : nullptr;
+}
+
+const char* hexmoe_module_executable_format(const hexmoe_module_t* module, size_t device) {
+  const hexmoe::hal::Executable* exe = module ? unwrap(module)->executable(device) : nullptr;
+  return exe ? exe->format().c_str() : nullptr;
 }
 
 size_t hexmoe_module_function_count(const hexmoe_module_t* module) {
@@ -443,6 +554,14 @@ hexmoe_status_t hexmoe_function_result(const hexmoe_function_t* function, size_t
 
 hexmoe_status_t hexmoe_function_invoke(hexmoe_function_t* function, hexmoe_buffer_t* const* inputs,
                                        size_t input_count, hexmoe_buffer_t** outputs, size_t output_count) {
+  if (!function) return toC(nullArgument("function"));
+  return hexmoe_function_invoke_on_device(function, unwrap(function)->module().defaultDevice(), inputs, input_count,
+                                          outputs, output_count);
+}
+
+hexmoe_status_t hexmoe_function_invoke_on_device(hexmoe_function_t* function, size_t device,
+                                                 hexmoe_buffer_t* const* inputs, size_t input_count,
+                                                 hexmoe_buffer_t** outputs, size_t output_count) {
   return guarded([&]() -> Status {
     if (!function) return nullArgument("function");
     if (input_count && !inputs) return nullArgument("inputs");
@@ -451,7 +570,7 @@ hexmoe_status_t hexmoe_function_invoke(hexmoe_function_t* function, hexmoe_buffe
     for (size_t i = 0; i < input_count; ++i) in[i] = unwrap(inputs[i]);
     SmallArray<Ref<Tensor>, 8> out(output_count);
     for (size_t r = 0; r < output_count; ++r) out[r] = Ref<Tensor>::share(unwrap(outputs[r]));
-    HEXMOE_RETURN_IF_ERROR(unwrap(function)->invoke(in.data(), input_count, out.data(), output_count));
+    HEXMOE_RETURN_IF_ERROR(unwrap(function)->invokeOn(device, in.data(), input_count, out.data(), output_count));
     for (size_t r = 0; r < output_count; ++r)
       if (!outputs[r]) outputs[r] = wrap(out[r].detach());
     return hexmoe::okStatus();

@@ -109,7 +109,7 @@ StatusOr<std::unique_ptr<Function>> Function::build(const schema::Function& fn, 
   f->dimSource_.assign(f->dimNames_.size(), -1);
   f->bufferAddresses_.assign(numBuffers, nullptr);
   f->bindingTable_.assign(f->bindingBuffers_.size(), nullptr);
-  f->transientBuffers_.resize(f->transients_.size());
+  f->transientBuffers_.resize(module.runtime().deviceCount());
   f->newResults_.resize(f->results_.size());
 
   std::string sig = f->name_ + "(";
@@ -198,6 +198,12 @@ StatusOr<Shape> Function::concreteShape(const TensorDecl& decl) const {
 }
 
 Status Function::invoke(Tensor* const* inputs, size_t inputCount, Ref<Tensor>* outputs, size_t outputCount) {
+  return invokeOn(module_.defaultDevice(), inputs, inputCount, outputs, outputCount);
+}
+
+Status Function::invokeOn(size_t deviceIndex, Tensor* const* inputs, size_t inputCount, Ref<Tensor>* outputs,
+                          size_t outputCount) {
+  HEXMOE_RETURN_IF_ERROR(module_.checkDevice(deviceIndex).status());
   if (inputCount != arguments_.size())
     return invalidArgument(name_ + ": expected " + std::to_string(arguments_.size()) + " inputs, got " +
                            std::to_string(inputCount));
@@ -210,10 +216,17 @@ Status Function::invoke(Tensor* const* inputs, size_t inputCount, Ref<Tensor>* o
   std::lock_guard<std::mutex> lock(mutex_);
   ClearOnExit clearNewResults{newResults_};
   HEXMOE_RETURN_IF_ERROR(inferDims(inputs));
-  // Buffers of another runtime are host memory too: the CPU device binds
-  // them by address.
-  for (size_t i = 0; i < arguments_.size(); ++i)
+  hal::Device& device = module_.runtime().device(deviceIndex);
+  // A tensor of another device (or another runtime) is bound in place where
+  // this device can address it, as CPU devices do host memory.
+  auto unbindable = [&](const Tensor& t, const std::string& label) {
+    return invalidArgument(label + " lives on " + t.deviceName() + ", which " + device.info().name +
+                           " cannot use in place; copy it there first (hexmoe_buffer_copy)");
+  };
+  for (size_t i = 0; i < arguments_.size(); ++i) {
+    if (!device.canBind(inputs[i]->buffer())) return unbindable(*inputs[i], argumentLabel(i));
     bufferAddresses_[arguments_[i].buffer] = inputs[i]->buffer().deviceAddress();
+  }
 
   for (size_t r = 0; r < results_.size(); ++r) {
     const TensorDecl& decl = results_[r];
@@ -226,8 +239,9 @@ Status Function::invoke(Tensor* const* inputs, size_t inputCount, Ref<Tensor>* o
                                formatTensorType(decl.type, shape));
       for (size_t i = 0; i < inputCount; ++i)
         if (inputs[i] == target) return invalidArgument(label + ": the output buffer is also " + argumentLabel(i));
+      if (!device.canBind(target->buffer())) return unbindable(*target, label + ": the output buffer");
     } else {
-      StatusOr<Ref<Tensor>> made = Tensor::allocate(module_.runtimeRef(), decl.type, std::move(shape));
+      StatusOr<Ref<Tensor>> made = Tensor::allocate(module_.runtimeRef(), deviceIndex, decl.type, std::move(shape));
       if (!made.ok()) return std::move(made).status().withPrefix(label + ": ").at(__FILE__, __LINE__);
       newResults_[r] = std::move(*made);
       target = newResults_[r].get();
@@ -235,14 +249,15 @@ Status Function::invoke(Tensor* const* inputs, size_t inputCount, Ref<Tensor>* o
     bufferAddresses_[decl.buffer] = target->buffer().deviceAddress();
   }
 
-  hal::Device& device = module_.runtime().device();
+  std::vector<std::unique_ptr<hal::Buffer>>& transientBuffers = transientBuffers_[deviceIndex];
+  transientBuffers.resize(transients_.size());
   for (size_t t = 0; t < transients_.size(); ++t) {
     const TensorDecl& decl = transients_[t];
     HEXMOE_ASSIGN_OR_RETURN(Shape shape, concreteShape(decl));
     std::optional<int64_t> count = elementCount(shape);
     std::optional<size_t> bytes = count ? byteSize(decl.type, *count) : std::nullopt;
     if (!bytes) return invalidArgument(decl.name + ": " + formatTensorType(decl.type, shape) + " is too large");
-    std::unique_ptr<hal::Buffer>& buffer = transientBuffers_[t];
+    std::unique_ptr<hal::Buffer>& buffer = transientBuffers[t];
     if (!buffer || buffer->size() < *bytes) {
       buffer.reset();  // free the old one first: it is too small anyway
       StatusOr<std::unique_ptr<hal::Buffer>> grown = device.allocateBuffer(*bytes);
@@ -257,7 +272,7 @@ Status Function::invoke(Tensor* const* inputs, size_t inputCount, Ref<Tensor>* o
   static const int64_t kNoDims = 0;
   const int64_t* dims = dims_.empty() ? &kNoDims : dims_.data();
   hal::Queue& queue = device.queue();
-  const hal::Executable& executable = module_.executable();
+  const hal::Executable& executable = *module_.executable(deviceIndex);
   for (size_t i = 0; i < dispatches_.size(); ++i) {
     const DispatchDecl& d = dispatches_[i];
     int64_t count = d.workgroups;

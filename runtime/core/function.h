@@ -47,10 +47,14 @@ class Function {
   const std::vector<TensorDecl>& results() const { return results_; }
   Module& module() const { return module_; }
 
-  /// Runs the function. `outputs[i]` null: a new result tensor is stored
-  /// there; non-null: the result is written into it (type and shape must
-  /// match). On failure `outputs` is unchanged.
+  /// Runs the function on the module's default device. `outputs[i]` null: a
+  /// new result tensor is stored there; non-null: the result is written into
+  /// it (type and shape must match). On failure `outputs` is unchanged.
   Status invoke(Tensor* const* inputs, size_t inputCount, Ref<Tensor>* outputs, size_t outputCount);
+  /// The same on the runtime's device `device`; new results live there.
+  /// Inputs and outputs must be tensors that device can bind in place.
+  Status invokeOn(size_t device, Tensor* const* inputs, size_t inputCount, Ref<Tensor>* outputs,
+                  size_t outputCount);
 
   /// Time spent in one dispatch over the invocations profiled so far.
   struct DispatchProfile {
@@ -102,7 +106,7 @@ class Function {
   std::vector<int> dimSource_;  // the argument each dim was read from
   std::vector<void*> bufferAddresses_;
   std::vector<void*> bindingTable_;
-  std::vector<std::unique_ptr<hal::Buffer>> transientBuffers_;
+  std::vector<std::vector<std::unique_ptr<hal::Buffer>>> transientBuffers_;  // by device
   std::vector<Ref<Tensor>> newResults_;
 };
 

@@ -87,20 +87,6 @@ StatusOr<std::unique_ptr<ArtifactBytes>> readFile(const std::string& path) {
   return bytes;
 }
 
-/// The status code for a failed verification: the header's schema version is
-/// readable even when the rest is not, and is the one thing a user fixes by
-/// recompiling rather than by replacing a damaged file.
-StatusCode verifyFailureCode(const uint8_t* data, size_t size) {
-  static constexpr char kMagic[8] = {'H', 'E', 'X', 'M', 'O', 'E', '\0', 'A'};  // artifact_file.h
-  if (size < sizeof(kMagic) || std::memcmp(data, kMagic, sizeof(kMagic)) != 0)
-    return StatusCode::kInvalidArgument;
-  if (size >= 12) {
-    const uint32_t version = data[8] | (data[9] << 8) | (data[10] << 16) | (static_cast<uint32_t>(data[11]) << 24);
-    if (version != schema::kSchemaVersion) return StatusCode::kFailedPrecondition;
-  }
-  return StatusCode::kDataLoss;
-}
-
 }  // namespace
 
 StatusOr<Ref<Module>> Module::loadFile(const Ref<Runtime>& runtime, const std::string& path) {
@@ -119,16 +105,37 @@ StatusOr<Ref<Module>> Module::loadMemory(const Ref<Runtime>& runtime, const void
 
 StatusOr<Ref<Module>> Module::load(const Ref<Runtime>& runtime, std::unique_ptr<ArtifactBytes> bytes,
                                    const std::string& name) {
-  std::string error;
-  const schema::Artifact* artifact = schema::verifyArtifact(bytes->data(), bytes->size(), name, error);
-  if (!artifact) return Status(verifyFailureCode(bytes->data(), bytes->size()), error);
+  HEXMOE_ASSIGN_OR_RETURN(const schema::Artifact* artifact, schema::verifyArtifact(bytes->data(), bytes->size(), name));
 
   Ref<Module> module = Ref<Module>::adopt(new Module());
   module->runtime_ = runtime;
   module->name_ = name;
   module->producer_ = artifact->producer() ? artifact->producer()->str() : "";
   module->source_ = artifact->source() ? artifact->source()->str() : "";
-  HEXMOE_ASSIGN_OR_RETURN(module->executable_, runtime->device().loadExecutable(*artifact, name));
+
+  // Every device that loads one of the artifact's executables can run its
+  // functions. A device that has no format of its own here is skipped; one
+  // whose format is present but cannot run (a missing CPU feature) is too,
+  // unless no device at all can run the module: then each says why.
+  module->executables_.resize(runtime->deviceCount());
+  Status firstFailure;
+  std::string reasons;
+  for (size_t d = 0; d < runtime->deviceCount(); ++d) {
+    StatusOr<std::unique_ptr<hal::Executable>> exe = runtime->device(d).loadExecutable(*artifact, name);
+    if (exe.ok()) {
+      if (module->defaultDevice_ == kNoDevice) module->defaultDevice_ = d;
+      module->executables_[d] = std::move(*exe);
+      continue;
+    }
+    HEXMOE_LOG_DEBUG("{}: not loaded on {}: {}", name, runtime->device(d).info().name, exe.status().message());
+    reasons += (reasons.empty() ? "" : "; ") + runtime->device(d).info().name + ": " + exe.status().message();
+    if (firstFailure.ok()) firstFailure = std::move(exe).status();
+  }
+  if (module->defaultDevice_ == kNoDevice) {
+    if (runtime->deviceCount() == 1) return std::move(firstFailure).at(__FILE__, __LINE__);
+    return Status(firstFailure.code(), name + ": no device of this runtime runs it (" + reasons + ")");
+  }
+
   std::vector<std::string> kernelNames;
   if (artifact->kernels())
     for (const schema::Kernel* k : *artifact->kernels()) kernelNames.push_back(k->name()->str());
@@ -139,9 +146,26 @@ StatusOr<Ref<Module>> Module::load(const Ref<Runtime>& runtime, std::unique_ptr<
     module->functions_.push_back(std::move(f));
   }
   module->bytes_ = std::move(bytes);
-  HEXMOE_LOG_INFO("loaded {}: {} function(s), CPU variant {}", name, module->functions_.size(),
-                  module->cpuVariant());
+  std::string loaded;
+  for (size_t d = 0; d < module->executables_.size(); ++d)
+    if (module->executables_[d])
+      loaded += (loaded.empty() ? "" : ", ") + runtime->device(d).info().name + " " + module->executables_[d]->name();
+  HEXMOE_LOG_INFO("loaded {}: {} function(s), executables {}", name, module->functions_.size(), loaded);
   return module;
+}
+
+const hal::Executable* Module::executable(size_t device) const {
+  return device < executables_.size() ? executables_[device].get() : nullptr;
+}
+
+StatusOr<size_t> Module::checkDevice(size_t device) const {
+  if (device >= executables_.size())
+    return invalidArgument(name_ + ": device " + std::to_string(device) + " of " +
+                           std::to_string(executables_.size()) + " (" + runtime_->deviceNames() + ")");
+  if (!executables_[device])
+    return failedPrecondition(name_ + ": not loaded on " + runtime_->device(device).info().name +
+                              " (none of its executables runs there)");
+  return device;
 }
 
 StatusOr<Function*> Module::findFunction(const std::string& name) const {

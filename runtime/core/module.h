@@ -35,14 +35,19 @@ class Module final : public RefCounted {
   const std::string& name() const { return name_; }
   const std::string& producer() const { return producer_; }
   const std::string& source() const { return source_; }
-  const std::string& cpuVariant() const { return executable_->variant(); }
+  /// The executable loaded on each runtime device, or null where none runs.
+  const hal::Executable* executable(size_t device) const;
+  /// The device invocations use unless told otherwise: the first device
+  /// that loaded an executable.
+  size_t defaultDevice() const { return defaultDevice_; }
+  /// `device` if this module runs there, else an error saying why not.
+  StatusOr<size_t> checkDevice(size_t device) const;
   const std::vector<std::unique_ptr<Function>>& functions() const { return functions_; }
   /// NotFound lists the functions there are.
   StatusOr<Function*> findFunction(const std::string& name) const;
 
   Runtime& runtime() const { return *runtime_; }
   const Ref<Runtime>& runtimeRef() const { return runtime_; }
-  const hal::Executable& executable() const { return *executable_; }
 
  private:
   Module() = default;
@@ -54,7 +59,9 @@ class Module final : public RefCounted {
   // from, then the runtime.
   Ref<Runtime> runtime_;
   std::unique_ptr<ArtifactBytes> bytes_;
-  std::unique_ptr<hal::Executable> executable_;
+  static constexpr size_t kNoDevice = static_cast<size_t>(-1);
+  std::vector<std::unique_ptr<hal::Executable>> executables_;  // one slot per runtime device
+  size_t defaultDevice_ = kNoDevice;
   std::vector<std::unique_ptr<Function>> functions_;
   std::string name_;
   std::string producer_;

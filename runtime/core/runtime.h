@@ -1,19 +1,30 @@
-// The runtime: one HAL device (the CPU, for now) that modules and buffers use.
+// The runtime: the HAL devices that modules and tensors use, opened once.
 #ifndef HEXMOE_RUNTIME_CORE_RUNTIME_H_
 #define HEXMOE_RUNTIME_CORE_RUNTIME_H_
 
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
+#include "runtime/base/status.h"
 #include "runtime/core/hal/driver.h"
 #include "runtime/core/logging.h"
 #include "runtime/core/ref_counted.h"
-#include "runtime/base/status.h"
 
 namespace hexmoe {
 
 struct RuntimeOptions {
-  hal::DeviceOptions device;
+  /// The devices to open, in order ("cpu", "cpu:1", "opencl:0"); empty: {"cpu"}.
+  /// Device 0 is the default for tensors and invocations.
+  std::vector<std::string> devices;
+  /// Settings by driver name, given to each of that driver's devices
+  /// ({"cpu": {{"threads", "2"}}}), or by device name for one device, on top
+  /// of its driver's ({"cpu:1": {{"threads", "1"}}}). Unknown keys are
+  /// refused by name.
+  std::map<std::string, std::map<std::string, std::string>> driverOptions;
+  hal::HostAllocator allocator;
   /// Set process-wide at creation when present.
   std::optional<LogLevel> logLevel;
 };
@@ -22,15 +33,36 @@ class Runtime final : public RefCounted {
  public:
   static StatusOr<Ref<Runtime>> create(const RuntimeOptions& options);
 
-  hal::Device& device() const { return *device_; }
-  const hal::DeviceInfo& deviceInfo() const { return device_->info(); }
+  size_t deviceCount() const { return devices_.size(); }
+  hal::Device& device(size_t index) const { return *devices_[index]; }
+  /// The index of a device by name: "cpu:1", or "cpu" for the first of a driver.
+  StatusOr<size_t> findDevice(const std::string& name) const;
+  /// "cpu:0, cpu:1", for messages.
+  std::string deviceNames() const;
 
  private:
   Runtime() = default;
   ~Runtime() override = default;
-  std::unique_ptr<hal::Driver> driver_;
-  std::unique_ptr<hal::Device> device_;  // destroyed before its driver
+  std::vector<std::unique_ptr<hal::Driver>> drivers_;
+  std::vector<std::unique_ptr<hal::Device>> devices_;  // destroyed before their drivers
 };
+
+/// "cpu:0,cpu:1" → {"cpu:0", "cpu:1"}; empty entries are refused.
+StatusOr<std::vector<std::string>> splitDeviceList(const std::string& list);
+
+/// Adds "driver.key=value" (or "device.key=value", e.g. "cpu:1.threads=1")
+/// entries, separated by ';', to `out` ("cpu.threads=2;cpu.features=avx2,fma");
+/// a later entry wins.
+Status parseDriverOptions(const std::string& text,
+                          std::map<std::string, std::map<std::string, std::string>>& out);
+
+/// What every built-in driver can open on this machine, and for each driver
+/// that can open nothing here, why (e.g. its library is missing).
+struct DeviceInventory {
+  std::vector<hal::DeviceListing> devices;
+  std::vector<std::pair<std::string, std::string>> unavailable;  // driver, reason
+};
+DeviceInventory listAvailableDevices();
 
 }  // namespace hexmoe
 

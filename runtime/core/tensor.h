@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "runtime/core/element_type.h"
 #include "runtime/core/hal/buffer.h"
@@ -14,12 +15,17 @@ namespace hexmoe {
 
 class Tensor final : public RefCounted {
  public:
-  /// Contents undefined.
-  static StatusOr<Ref<Tensor>> allocate(const Ref<Runtime>& runtime, ElementType type, Shape shape);
-  /// Caller memory, used in place; must be 64-byte aligned.
-  static StatusOr<Ref<Tensor>> wrap(const Ref<Runtime>& runtime, ElementType type, Shape shape,
+  /// On the runtime's device `device`; contents undefined.
+  static StatusOr<Ref<Tensor>> allocate(const Ref<Runtime>& runtime, size_t device, ElementType type, Shape shape);
+  /// Caller memory, used in place by device `device`; must be 64-byte aligned.
+  static StatusOr<Ref<Tensor>> wrap(const Ref<Runtime>& runtime, size_t device, ElementType type, Shape shape,
                                     void* data, std::function<void()> release);
+  /// A copy of this tensor on device `device`, through the HAL.
+  StatusOr<Ref<Tensor>> copyTo(size_t device) const;
 
+  /// Where the tensor lives: an index among its runtime's devices.
+  size_t device() const { return device_; }
+  const std::string& deviceName() const { return runtime_->device(device_).info().name; }
   ElementType type() const { return type_; }
   const Shape& shape() const { return shape_; }
   int64_t elementCount() const { return elementCount_; }
@@ -32,9 +38,10 @@ class Tensor final : public RefCounted {
   Tensor() = default;
   ~Tensor() override = default;
   /// Checks the shape and computes the sizes.
-  static StatusOr<Ref<Tensor>> make(const Ref<Runtime>& runtime, ElementType type, Shape shape);
+  static StatusOr<Ref<Tensor>> make(const Ref<Runtime>& runtime, size_t device, ElementType type, Shape shape);
 
   Ref<Runtime> runtime_;  // outlives buffer_: its device made it
+  size_t device_ = 0;
   ElementType type_ = ElementType::kF32;
   Shape shape_;
   int64_t elementCount_ = 0;

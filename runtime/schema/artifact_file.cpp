@@ -21,7 +21,7 @@ uint64_t getLE(const uint8_t* p, int bytes) {
 }
 
 /// Checks what the FlatBuffer verifier cannot: that every index points inside
-/// its table and every extent is well formed.
+/// its table and every extent and executable is well formed.
 bool checkReferences(const Artifact& a, std::string& error) {
   const int numKernels = a.kernels() ? static_cast<int>(a.kernels()->size()) : 0;
   for (int k = 0; k < numKernels; ++k) {
@@ -59,6 +59,12 @@ bool checkReferences(const Artifact& a, std::string& error) {
         return false;
       }
       if (!buf->shape()) continue;
+      // The verifier checks a vector's length field, not that its 8-byte
+      // structs are aligned for reading in place.
+      if (reinterpret_cast<uintptr_t>(buf->shape()->data()) % alignof(Extent) != 0) {
+        error = bn + "misaligned shape";
+        return false;
+      }
       for (const Extent* e : *buf->shape()) {
         if (e->dim() >= numDims || (e->dim() < 0 && e->static_size() < 0) ||
             (e->dim() >= 0 && e->factor() <= 0)) {
@@ -97,6 +103,26 @@ bool checkReferences(const Artifact& a, std::string& error) {
       }
     }
   }
+  if (a.executables()) {
+    for (size_t i = 0; i < a.executables()->size(); ++i) {
+      const Executable* exe = a.executables()->Get(i);
+      const std::string en = "executable " + std::to_string(i) + ": ";
+      if (!exe->format() || exe->format()->size() == 0) {
+        error = en + "has no format";
+        return false;
+      }
+      if (!exe->data() || exe->data()->size() == 0) {
+        error = en + "(" + exe->format()->str() + ") has no data";
+        return false;
+      }
+      if (exe->requirements())
+        for (const flatbuffers::String* r : *exe->requirements())
+          if (r->size() == 0) {
+            error = en + "(" + exe->format()->str() + ") lists an empty requirement";
+            return false;
+          }
+    }
+  }
   return true;
 }
 
@@ -122,57 +148,37 @@ std::vector<uint8_t> wrapArtifact(const uint8_t* payload, size_t size) {
   return out;
 }
 
-const Artifact* verifyArtifact(const uint8_t* data, size_t size, const std::string& what,
-                               std::string& error) {
-  error.clear();
-  if (size < kHeaderSize || std::memcmp(data, kMagic, sizeof(kMagic)) != 0) {
-    error = what + ": not a hexmoe artifact (bad magic or shorter than the " +
-            std::to_string(kHeaderSize) + "-byte header)";
-    return nullptr;
-  }
+StatusOr<const Artifact*> verifyArtifact(const uint8_t* data, size_t size, const std::string& what) {
+  if (size < sizeof(kMagic) || std::memcmp(data, kMagic, sizeof(kMagic)) != 0)
+    return invalidArgument(what + ": not a hexmoe artifact (bad magic or shorter than the " +
+                           std::to_string(kHeaderSize) + "-byte header)");
+  if (size < kHeaderSize)
+    return dataLoss(what + ": shorter than the " + std::to_string(kHeaderSize) + "-byte header (truncated)");
   const uint64_t version = getLE(data + 8, 4);
-  if (version != kSchemaVersion) {
-    error = what + ": artifact schema version " + std::to_string(version) +
-            ", this runtime reads version " + std::to_string(kSchemaVersion) +
-            "; recompile it with a matching hexmoe-compile";
-    return nullptr;
-  }
+  if (version != kSchemaVersion)
+    return failedPrecondition(what + ": artifact schema version " + std::to_string(version) +
+                              ", this runtime reads version " + std::to_string(kSchemaVersion) +
+                              "; recompile it with a matching hexmoe-compile");
   const uint64_t headerSize = getLE(data + 12, 4);
   const uint64_t payloadSize = getLE(data + 16, 8);
-  if (headerSize != kHeaderSize) {
-    error = what + ": header size " + std::to_string(headerSize) + ", expected " +
-            std::to_string(kHeaderSize);
-    return nullptr;
-  }
-  if (payloadSize != size - kHeaderSize) {
-    error = what + ": header says " + std::to_string(payloadSize) + " payload bytes, file has " +
-            std::to_string(size - kHeaderSize) + " (truncated or padded)";
-    return nullptr;
-  }
+  if (headerSize != kHeaderSize)
+    return dataLoss(what + ": header size " + std::to_string(headerSize) + ", expected " +
+                    std::to_string(kHeaderSize));
+  if (payloadSize != size - kHeaderSize)
+    return dataLoss(what + ": header says " + std::to_string(payloadSize) + " payload bytes, file has " +
+                    std::to_string(size - kHeaderSize) + " (truncated or padded)");
   const uint8_t* payload = data + kHeaderSize;
-  if (fnv1a64(payload, payloadSize) != getLE(data + 24, 8)) {
-    error = what + ": checksum mismatch (the file is corrupted)";
-    return nullptr;
-  }
-  if (reinterpret_cast<uintptr_t>(payload) % 8 != 0) {
-    error = what + ": payload is not 8-byte aligned in memory";
-    return nullptr;
-  }
-  if (!ArtifactBufferHasIdentifier(payload)) {
-    error = what + ": payload lacks the HXM1 file identifier";
-    return nullptr;
-  }
+  if (fnv1a64(payload, payloadSize) != getLE(data + 24, 8))
+    return dataLoss(what + ": checksum mismatch (the file is corrupted)");
+  if (reinterpret_cast<uintptr_t>(payload) % 8 != 0)
+    return dataLoss(what + ": payload is not 8-byte aligned in memory");
+  if (!ArtifactBufferHasIdentifier(payload))
+    return dataLoss(what + ": payload lacks the HXM1 file identifier");
   flatbuffers::Verifier verifier(payload, payloadSize);
-  if (!VerifyArtifactBuffer(verifier)) {
-    error = what + ": FlatBuffer verification failed";
-    return nullptr;
-  }
+  if (!VerifyArtifactBuffer(verifier)) return dataLoss(what + ": FlatBuffer verification failed");
   const Artifact* artifact = GetArtifact(payload);
   std::string detail;
-  if (!checkReferences(*artifact, detail)) {
-    error = what + ": " + detail;
-    return nullptr;
-  }
+  if (!checkReferences(*artifact, detail)) return dataLoss(what + ": " + detail);
   return artifact;
 }
 

@@ -7,8 +7,8 @@
 //   16      8     payload size in bytes
 //   24      8     FNV-1a 64 checksum of the payload
 //
-// Shared by the compiler (writer) and the runtime (reader); depends on nothing
-// but the standard library and the generated schema.
+// Shared by the compiler (writer) and the runtime (reader); depends on the
+// base library (Status) and the generated schema.
 #ifndef HEXMOE_SCHEMA_ARTIFACT_FILE_H_
 #define HEXMOE_SCHEMA_ARTIFACT_FILE_H_
 
@@ -17,11 +17,13 @@
 #include <string>
 #include <vector>
 
+#include "runtime/base/status.h"
+
 namespace hexmoe::schema {
 
 struct Artifact;
 
-inline constexpr uint32_t kSchemaVersion = 1;
+inline constexpr uint32_t kSchemaVersion = 2;
 inline constexpr size_t kHeaderSize = 32;
 
 /// FNV-1a, 64-bit, over `size` bytes.
@@ -32,11 +34,11 @@ std::vector<uint8_t> wrapArtifact(const uint8_t* payload, size_t size);
 
 /// Checks the header, sizes, checksum, file identifier and the FlatBuffer
 /// verifier, then the cross-references the runtime relies on (kernel and
-/// buffer indices, extents). On success returns the root and leaves `error`
-/// empty; otherwise returns nullptr and says what is wrong. `what` names the
-/// source (a path) in messages.
-const Artifact* verifyArtifact(const uint8_t* data, size_t size,
-                               const std::string& what, std::string& error);
+/// buffer indices, extents, executables), and returns the root. Errors name
+/// `what` (a path) and what is wrong: InvalidArgument for a file that is not an
+/// artifact, FailedPrecondition for a schema version this code does not read
+/// (recompiling fixes it), DataLoss for a damaged or inconsistent one.
+StatusOr<const Artifact*> verifyArtifact(const uint8_t* data, size_t size, const std::string& what);
 
 }  // namespace hexmoe::schema
 

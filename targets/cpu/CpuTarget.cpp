@@ -127,7 +127,7 @@ public:
       mlir::FailureOr<std::vector<uint8_t>> so =
           buildSharedObject(*llvmModule, level, module.getLoc());
       if (mlir::failed(so)) return mlir::failure();
-      result.cpuVariants.push_back({level.name, level.required, std::move(*so)});
+      result.executables.push_back({level.format, level.name, level.required, std::move(*so)});
     }
     return result;
   }
@@ -137,13 +137,13 @@ public:
 
 bool lookupIsaLevel(llvm::StringRef name, IsaLevel &level) {
   if (name == "x86-64-v3") {
-    level = {"x86-64-v3", "x86-64-v3", "", kV3Features, 8};
+    level = {"x86-64-v3", "cpu-x86_64-v3", "x86-64-v3", "", kV3Features, 8};
     return true;
   }
   if (name == "x86-64-v4") {
     std::vector<std::string> required = kV3Features;
     required.insert(required.end(), kV4Extra.begin(), kV4Extra.end());
-    level = {"x86-64-v4", "x86-64-v4", "", required, 16};
+    level = {"x86-64-v4", "cpu-x86_64-v4", "x86-64-v4", "", required, 16};
     return true;
   }
   if (name == "native") {
@@ -154,7 +154,7 @@ bool lookupIsaLevel(llvm::StringRef name, IsaLevel &level) {
                   f.first().str();
     std::vector<std::string> required = hostRequiredFeatures();
     bool avx512 = llvm::is_contained(required, "avx512f");
-    level = {"native:" + cpu, cpu, features, required, avx512 ? 16 : 8};
+    level = {"native:" + cpu, "cpu-x86_64-native", cpu, features, required, avx512 ? 16 : 8};
     return true;
   }
   return false;

@@ -15,6 +15,7 @@ void registerCpuTarget();
 /// An ISA level the cpu target compiles for.
 struct IsaLevel {
   std::string name;                  ///< "x86-64-v3", "x86-64-v4", "native:<cpu>"
+  std::string format;                ///< the artifact's executable format
   std::string llvmCpu;               ///< CPU name for LLVM
   std::string llvmFeatures;          ///< extra LLVM features ("+avx512f,...")
   std::vector<std::string> required; ///< /proc/cpuinfo names the code needs

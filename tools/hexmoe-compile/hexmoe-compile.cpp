@@ -1,7 +1,7 @@
 //===- hexmoe-compile.cpp - moe MLIR → hexmoe artifact --------------------===//
 #include "compiler/Driver/Compile.h"
 #include "compiler/Target/TargetBackend.h"
-#include "targets/cpu/CpuTarget.h"
+#include "targets/InitAllTargets.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
@@ -48,7 +48,7 @@ int main(int argc, char **argv) {
       "The artifact holds the launch plan of every function and one shared object per\n"
       "CPU variant; the runtime picks the best variant the host supports.\n");
 
-  hexmoe::cpu::registerCpuTarget();
+  hexmoe::registerAllTargets();
   mlir::MLIRContext context;
   hexmoe::compiler::prepareContext(context);
   if (weightType != "f32" && weightType != "bf16") {

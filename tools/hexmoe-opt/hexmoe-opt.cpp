@@ -12,12 +12,12 @@
 
 #include "dialects/moe/IR/MoEDialect.h"
 #include "dialects/moe/Transforms/Passes.h"
-#include "targets/cpu/Passes.h"
+#include "targets/InitAllTargets.h"
 
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   hexmoe::moe::registerMoEPasses();
-  hexmoe::cpu::registerCpuTargetPasses();
+  hexmoe::registerAllTargetPasses();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);

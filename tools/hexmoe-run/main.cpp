@@ -19,8 +19,9 @@ using hexmoe::tools::HostTensor;
 
 constexpr const char* kUsage = R"(usage: hexmoe-run ARTIFACT.hxm [options]
 
-Runs a function of a compiled hexmoe artifact on the best CPU variant this
-host supports and prints or saves its results.
+Runs a function of a compiled hexmoe artifact on one device (by default the
+CPU, with the best CPU variant this host supports) and prints or saves its
+results.
 
 options:
   --function=NAME       the function to run (needed when there are several)
@@ -32,12 +33,19 @@ options:
                         median, min, p10, p90 and max (loading excluded)
   --profile             time every kernel launch and print a table of where
                         the time goes (over the --repeat runs, or one run)
+  --device=NAME         the device to run on: cpu (default), cpu:N (the host
+                        with a thread pool of its own); --list-devices shows
+                        what this machine has
+  --driver-option=D.K=V a driver setting, e.g. cpu.threads=2 (repeatable;
+                        the cpu driver reads threads, features and variant)
   --threads=N           threads that run kernels (default: every CPU)
   --cpu-variant=ISA     run this CPU variant (e.g. x86-64-v3), not the best
   --cpu-features=LIST   pretend the host has these CPU features (testing:
                         "avx,avx2,fma" replaces, "-avx512f" removes)
   --log-level=LEVEL     trace, debug, info, warn (default), error, off
   --list                print the artifact's functions and exit
+  --list-devices        print the devices the built-in drivers can open here
+                        and exit (no artifact needed)
   --version             print the runtime version and exit
   -h, --help            print this help and exit
 
@@ -81,6 +89,9 @@ struct Options {
   std::string cpuFeatures;
   hexmoe_log_level_t logLevel = HEXMOE_LOG_DEFAULT;
   bool list = false;
+  bool listDevices = false;
+  std::string device;
+  std::string driverOptions;  // "driver.key=value;..."
 };
 
 using hexmoe::api::BufferPtr;
@@ -118,6 +129,10 @@ Options parseArgs(int argc, char** argv) {
       o.list = true;
       continue;
     }
+    if (arg == "--list-devices") {
+      o.listDevices = true;
+      continue;
+    }
     if (arg == "--profile") {
       o.profile = true;
       continue;
@@ -148,6 +163,12 @@ Options parseArgs(int argc, char** argv) {
       o.repeat = parseCount(flag, value, 1);
     } else if (flag == "--threads") {
       o.threads = parseCount(flag, value, 1);
+    } else if (flag == "--device") {
+      o.device = value;
+    } else if (flag == "--driver-option") {
+      if (value.find(';') != std::string::npos)
+        throw Failure{"--driver-option takes one driver.key=value, got '" + value + "'", 2};
+      o.driverOptions += (o.driverOptions.empty() ? "" : ";") + value;
     } else if (flag == "--cpu-variant") {
       o.cpuVariant = value;
     } else if (flag == "--cpu-features") {
@@ -162,16 +183,37 @@ Options parseArgs(int argc, char** argv) {
       throw Failure{"unknown option '" + flag + "' (see --help)", 2};
     }
   }
-  if (o.artifact.empty()) throw Failure{"no artifact given (usage: hexmoe-run ARTIFACT.hxm [options]; see --help)", 2};
+  if (o.artifact.empty() && !o.listDevices) throw Failure{"no artifact given (usage: hexmoe-run ARTIFACT.hxm [options]; see --help)", 2};
   return o;
+}
+
+void listDevices() {
+  hexmoe_device_list_t* list = nullptr;
+  check(hexmoe_device_list_create(&list));
+  std::unique_ptr<hexmoe_device_list_t, void (*)(hexmoe_device_list_t*)> owned(list, hexmoe_device_list_free);
+  std::printf("devices:\n");
+  for (size_t i = 0; i < hexmoe_device_list_count(list); ++i)
+    std::printf("  %-10s %s\n", hexmoe_device_list_name(list, i), hexmoe_device_list_description(list, i));
+  if (hexmoe_device_list_unavailable_count(list)) std::printf("unavailable:\n");
+  for (size_t i = 0; i < hexmoe_device_list_unavailable_count(list); ++i)
+    std::printf("  %s\n", hexmoe_device_list_unavailable(list, i));
 }
 
 void listModule(const hexmoe_runtime_t* runtime, const hexmoe_module_t* module) {
   std::printf("%s\n", hexmoe_module_name(module));
   if (*hexmoe_module_producer(module)) std::printf("  producer:    %s\n", hexmoe_module_producer(module));
   if (*hexmoe_module_source(module)) std::printf("  source:      %s\n", hexmoe_module_source(module));
-  std::printf("  CPU variant: %s (on %s)\n", hexmoe_module_cpu_variant(module),
-              hexmoe_runtime_device_description(runtime));
+  for (size_t d = 0; d < hexmoe_runtime_device_count(runtime); ++d) {
+    hexmoe_device_info_t info;
+    check(hexmoe_runtime_device_info(runtime, d, &info));
+    const char* name = hexmoe_module_executable_name(module, d);
+    if (!name) {
+      std::printf("  %s: not loaded (%s)\n", info.name, info.description);
+      continue;
+    }
+    std::printf("  %s: %s, format %s (on %s)\n", info.name, name, hexmoe_module_executable_format(module, d),
+                info.description);
+  }
   std::printf("functions:\n");
   for (size_t f = 0; f < hexmoe_module_function_count(module); ++f)
     std::printf("  %s\n", hexmoe_function_signature(hexmoe_module_function(module, f)));
@@ -265,12 +307,18 @@ double percentile(const std::vector<double>& sorted, double p) {
 }
 
 int run(const Options& o) {
+  if (o.listDevices) {
+    listDevices();
+    return 0;
+  }
   hexmoe_runtime_options_t ro;
   hexmoe_runtime_options_init(&ro);
   ro.threads = o.threads;
   ro.log_level = o.logLevel;
   ro.cpu_variant = o.cpuVariant.empty() ? nullptr : o.cpuVariant.c_str();
   ro.cpu_features = o.cpuFeatures.empty() ? nullptr : o.cpuFeatures.c_str();
+  ro.devices = o.device.empty() ? nullptr : o.device.c_str();
+  ro.driver_options = o.driverOptions.empty() ? nullptr : o.driverOptions.c_str();
   hexmoe_runtime_t* rawRuntime = nullptr;
   check(hexmoe_runtime_create(&ro, &rawRuntime));
   RuntimePtr runtime(rawRuntime);
@@ -328,18 +376,22 @@ int run(const Options& o) {
       ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     }
     std::sort(ms.begin(), ms.end());
-    std::printf("%s: %d runs, median %.4f ms (min %.4f, p10 %.4f, p90 %.4f, max %.4f); %d thread%s, CPU variant %s\n",
+    hexmoe_device_info_t device;
+    check(hexmoe_runtime_device_info(runtime.get(), hexmoe_module_default_device(module.get()), &device));
+    std::printf("%s: %d runs, median %.4f ms (min %.4f, p10 %.4f, p90 %.4f, max %.4f); %s, %d thread%s, %s\n",
                 fnName.c_str(), o.repeat, percentile(ms, 0.5), ms.front(), percentile(ms, 0.1), percentile(ms, 0.9),
-                ms.back(), hexmoe_runtime_thread_count(runtime.get()),
-                hexmoe_runtime_thread_count(runtime.get()) == 1 ? "" : "s", hexmoe_module_cpu_variant(module.get()));
+                ms.back(), device.name, device.threads, device.threads == 1 ? "" : "s",
+                hexmoe_module_cpu_variant(module.get()));
   }
 
   if (o.profile) printProfile(fn);
 
   for (size_t r = 0; r < resultCount; ++r) {
     hexmoe_buffer_t* b = results[r].get();
-    void* data = nullptr;
-    check(hexmoe_buffer_map(b, &data));
+    // Read through the API, so results of a device that is not host-visible print too.
+    std::vector<uint8_t> bytes(hexmoe_buffer_byte_size(b));
+    check(hexmoe_buffer_read(b, bytes.data(), bytes.size()));
+    const void* data = bytes.data();
     const hexmoe_element_type_t type = hexmoe_buffer_element_type(b);
     if (!o.outputs.empty()) {
       const std::string path = o.outputs[r].substr(1);

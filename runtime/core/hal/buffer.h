@@ -28,6 +28,11 @@ class Buffer {
   size_t size_;
 };
 
+/// Copies `size` bytes between buffers of any devices: in place where one
+/// side is host-visible, through host memory otherwise. Both ranges must lie
+/// inside their buffers.
+Status copyBuffer(const Buffer& src, size_t srcOffset, Buffer& dst, size_t dstOffset, size_t size);
+
 }  // namespace hexmoe::hal
 
 #endif  // HEXMOE_RUNTIME_CORE_HAL_BUFFER_H_

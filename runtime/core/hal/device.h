@@ -6,10 +6,10 @@
 #include <memory>
 #include <string>
 
+#include "runtime/base/status.h"
 #include "runtime/core/hal/buffer.h"
 #include "runtime/core/hal/executable.h"
 #include "runtime/core/hal/queue.h"
-#include "runtime/base/status.h"
 
 namespace hexmoe::schema {
 struct Artifact;
@@ -22,7 +22,7 @@ struct DeviceInfo {
   std::string name;         // "cpu:0"
   std::string description;  // for logs: model, threads, ...
   std::string features;     // comma-separated capabilities ("avx2,fma,...")
-  int threads = 1;
+  int threads = 1;          // host threads that run its kernels (CPU devices)
 };
 
 class Device {
@@ -36,8 +36,13 @@ class Device {
   /// Fails with Unimplemented where the device cannot address host memory.
   virtual StatusOr<std::unique_ptr<Buffer>> wrapHostMemory(void* data, size_t size,
                                                            std::function<void()> release) = 0;
-  /// Picks this device's code in a verified artifact and loads it. `what`
-  /// names the artifact in errors.
+  /// Whether this device's kernels can bind `buffer` in place: its own
+  /// buffers, and for devices that address host memory, any host-visible one.
+  virtual bool canBind(const Buffer& buffer) const = 0;
+  /// Picks the best executable of a verified artifact among the formats this
+  /// device loads, and loads it. NotFound when the artifact has none of its
+  /// formats; FailedPrecondition when none of them runs here (the message
+  /// names what is missing). `what` names the artifact in errors.
   virtual StatusOr<std::unique_ptr<Executable>> loadExecutable(const schema::Artifact& artifact,
                                                                const std::string& what) = 0;
   virtual Queue& queue() = 0;

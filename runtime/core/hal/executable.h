@@ -11,8 +11,10 @@ namespace hexmoe::hal {
 class Executable {
  public:
   virtual ~Executable() = default;
-  /// The compiled variant that was chosen, e.g. "x86-64-v4".
-  virtual const std::string& variant() const = 0;
+  /// The artifact executable that was chosen: its format ("cpu-x86_64-v4")
+  /// and name ("x86-64-v4").
+  virtual const std::string& format() const = 0;
+  virtual const std::string& name() const = 0;
   virtual int kernelCount() const = 0;
 };
 

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
-namespace hexmoe::cpu {
+namespace hexmoe::hal::cpu {
 
 StatusOr<std::unique_ptr<CpuBuffer>> CpuBuffer::allocate(const hal::HostAllocator& allocator, size_t size) {
   const size_t bytes = std::max(size, hal::kBufferAlignment);
@@ -48,4 +48,4 @@ Status CpuBuffer::write(size_t offset, const void* src, size_t size) {
   return okStatus();
 }
 
-}  // namespace hexmoe::cpu
+}  // namespace hexmoe::hal::cpu

@@ -8,7 +8,7 @@
 #include "runtime/core/hal/allocator.h"
 #include "runtime/core/hal/buffer.h"
 
-namespace hexmoe::cpu {
+namespace hexmoe::hal::cpu {
 
 class CpuBuffer final : public hal::Buffer {
  public:
@@ -32,6 +32,6 @@ class CpuBuffer final : public hal::Buffer {
   std::function<void()> release_;
 };
 
-}  // namespace hexmoe::cpu
+}  // namespace hexmoe::hal::cpu
 
 #endif  // HEXMOE_RUNTIME_DRIVERS_CPU_CPU_BUFFER_H_

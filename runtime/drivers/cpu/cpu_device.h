@@ -10,19 +10,21 @@
 #include "runtime/drivers/cpu/cpu_queue.h"
 #include "runtime/drivers/cpu/thread_pool.h"
 
-namespace hexmoe::cpu {
+namespace hexmoe::hal::cpu {
 
 class CpuDevice final : public hal::Device {
  public:
-  /// Reads the host's features (or the override: options.cpuFeatures, else
-  /// HEXMOE_CPU_FEATURES), the forced variant (options.cpuVariant, else
-  /// HEXMOE_CPU_VARIANT) and starts the thread pool.
-  static StatusOr<std::unique_ptr<CpuDevice>> create(const hal::DeviceOptions& options);
+  /// Device cpu:`ordinal`. Reads the host's features (or the override: the
+  /// `features` option, else HEXMOE_CPU_FEATURES), the forced variant
+  /// (`variant`, else HEXMOE_CPU_VARIANT) and starts a thread pool of
+  /// `threads` (else HEXMOE_THREADS, else every CPU).
+  static StatusOr<std::unique_ptr<CpuDevice>> create(int ordinal, const hal::DeviceOptions& options);
 
   const hal::DeviceInfo& info() const override { return info_; }
   StatusOr<std::unique_ptr<hal::Buffer>> allocateBuffer(size_t size) override;
   StatusOr<std::unique_ptr<hal::Buffer>> wrapHostMemory(void* data, size_t size,
                                                         std::function<void()> release) override;
+  bool canBind(const hal::Buffer& buffer) const override;
   StatusOr<std::unique_ptr<hal::Executable>> loadExecutable(const schema::Artifact& artifact,
                                                             const std::string& what) override;
   hal::Queue& queue() override { return *queue_; }
@@ -38,6 +40,6 @@ class CpuDevice final : public hal::Device {
   std::unique_ptr<CpuQueue> queue_;
 };
 
-}  // namespace hexmoe::cpu
+}  // namespace hexmoe::hal::cpu
 
 #endif  // HEXMOE_RUNTIME_DRIVERS_CPU_CPU_DEVICE_H_

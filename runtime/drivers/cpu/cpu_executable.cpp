@@ -10,7 +10,7 @@
 #include "runtime/core/logging.h"
 #include "runtime/drivers/cpu/cpu_variant.h"
 
-namespace hexmoe::cpu {
+namespace hexmoe::hal::cpu {
 namespace {
 
 /// Linux hands out AMX tile state only to processes that ask for it; a kernel
@@ -29,19 +29,28 @@ Status requestAmxPermission(const std::string& what) {
 
 }  // namespace
 
+bool isCpuFormat(const std::string& format) { return format.rfind(kCpuFormatPrefix, 0) == 0; }
+
 StatusOr<std::unique_ptr<CpuExecutable>> CpuExecutable::load(const schema::Artifact& artifact,
                                                              const VariantPolicy& policy,
                                                              const std::string& what) {
+  // The CPU executables, with their positions in the artifact.
   std::vector<VariantRequirements> variants;
-  if (artifact.cpu_variants()) {
-    for (const schema::CpuVariant* v : *artifact.cpu_variants()) {
+  std::vector<const schema::Executable*> candidates;
+  if (artifact.executables()) {
+    for (const schema::Executable* e : *artifact.executables()) {
+      if (!isCpuFormat(e->format()->str())) continue;
       VariantRequirements r;
-      r.isa = v->isa() ? v->isa()->str() : "";
-      if (v->required_features())
-        for (const flatbuffers::String* f : *v->required_features()) r.features.push_back(f->str());
+      r.isa = e->name() && e->name()->size() ? e->name()->str() : e->format()->str();
+      if (e->requirements())
+        for (const flatbuffers::String* f : *e->requirements()) r.features.push_back(f->str());
       variants.push_back(std::move(r));
+      candidates.push_back(e);
     }
   }
+  if (variants.empty())
+    return notFound(what + ": the artifact has no CPU code (no " + std::string(kCpuFormatPrefix) +
+                    "* executable)");
   StatusOr<int> chosen =
       selectVariant(variants, policy.hostFeatures, policy.forcedVariant, policy.forcedBy, what);
   if (!chosen.ok()) {
@@ -51,7 +60,7 @@ StatusOr<std::unique_ptr<CpuExecutable>> CpuExecutable::load(const schema::Artif
       status = Status(status.code(), status.message() + " [host features from " + policy.featuresSource + "]");
     return std::move(status).at(__FILE__, __LINE__);
   }
-  const schema::CpuVariant* variant = artifact.cpu_variants()->Get(*chosen);
+  const schema::Executable* variant = candidates[*chosen];
   const VariantRequirements& req = variants[*chosen];
 
   for (const std::string& f : req.features) {
@@ -62,14 +71,12 @@ StatusOr<std::unique_ptr<CpuExecutable>> CpuExecutable::load(const schema::Artif
   }
 
   const std::string label = what + ", CPU variant " + req.isa;
-  if (!variant->shared_object() || variant->shared_object()->size() == 0)
-    return invalidArgument(label + ": no shared object");
   HEXMOE_ASSIGN_OR_RETURN(std::unique_ptr<SharedObject> object,
-                          SharedObject::loadFromMemory(variant->shared_object()->data(),
-                                                       variant->shared_object()->size(), label));
+                          SharedObject::loadFromMemory(variant->data()->data(), variant->data()->size(), label));
 
   std::unique_ptr<CpuExecutable> exe(new CpuExecutable());
-  exe->isa_ = req.isa;
+  exe->format_ = variant->format()->str();
+  exe->name_ = req.isa;
   const int numKernels = artifact.kernels() ? static_cast<int>(artifact.kernels()->size()) : 0;
   exe->kernels_.reserve(numKernels);
   for (int k = 0; k < numKernels; ++k) {
@@ -85,4 +92,4 @@ StatusOr<std::unique_ptr<CpuExecutable>> CpuExecutable::load(const schema::Artif
   return exe;
 }
 
-}  // namespace hexmoe::cpu
+}  // namespace hexmoe::hal::cpu

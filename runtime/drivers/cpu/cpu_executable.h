@@ -15,7 +15,13 @@ namespace hexmoe::schema {
 struct Artifact;
 }
 
-namespace hexmoe::cpu {
+namespace hexmoe::hal::cpu {
+
+/// Every executable format this driver loads starts so: "cpu-x86_64-v3",
+/// "cpu-x86_64-v4", "cpu-x86_64-native", "cpu-x86_64" (ELF shared objects
+/// with the ABI of kernel_abi.h).
+inline constexpr const char* kCpuFormatPrefix = "cpu-x86_64";
+bool isCpuFormat(const std::string& format);
 
 struct VariantPolicy {
   FeatureSet hostFeatures;
@@ -26,23 +32,26 @@ struct VariantPolicy {
 
 class CpuExecutable final : public hal::Executable {
  public:
-  /// Selects a variant (cpu_variant.h), loads its shared object and resolves
-  /// every kernel; a missing kernel is an error naming it.
+  /// Selects among the artifact's CPU executables (cpu_variant.h), loads its
+  /// shared object and resolves every kernel; a missing kernel is an error
+  /// naming it. NotFound when the artifact has no CPU executable.
   static StatusOr<std::unique_ptr<CpuExecutable>> load(const schema::Artifact& artifact,
                                                        const VariantPolicy& policy,
                                                        const std::string& what);
 
-  const std::string& variant() const override { return isa_; }
+  const std::string& format() const override { return format_; }
+  const std::string& name() const override { return name_; }
   int kernelCount() const override { return static_cast<int>(kernels_.size()); }
   hexmoe_cpu_kernel_fn kernel(int index) const { return kernels_[index]; }
 
  private:
   CpuExecutable() = default;
-  std::string isa_;
+  std::string format_;
+  std::string name_;
   std::unique_ptr<SharedObject> object_;
   std::vector<hexmoe_cpu_kernel_fn> kernels_;
 };
 
-}  // namespace hexmoe::cpu
+}  // namespace hexmoe::hal::cpu
 
 #endif  // HEXMOE_RUNTIME_DRIVERS_CPU_CPU_EXECUTABLE_H_

@@ -12,7 +12,7 @@
 #include <cpuid.h>
 #endif
 
-namespace hexmoe::cpu {
+namespace hexmoe::hal::cpu {
 namespace {
 
 #if defined(__x86_64__)
@@ -254,4 +254,4 @@ std::string cpuModelName() {
 #endif
 }
 
-}  // namespace hexmoe::cpu
+}  // namespace hexmoe::hal::cpu

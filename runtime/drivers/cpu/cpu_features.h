@@ -13,7 +13,7 @@
 
 #include "runtime/base/status.h"
 
-namespace hexmoe::cpu {
+namespace hexmoe::hal::cpu {
 
 using FeatureSet = std::set<std::string>;
 
@@ -40,6 +40,6 @@ std::string joinFeatures(const FeatureSet& features, const char* separator = ", 
 /// The CPU's brand string ("AMD EPYC 7B13"), or "" when unknown.
 std::string cpuModelName();
 
-}  // namespace hexmoe::cpu
+}  // namespace hexmoe::hal::cpu
 
 #endif  // HEXMOE_RUNTIME_DRIVERS_CPU_CPU_FEATURES_H_

@@ -3,7 +3,7 @@
 
 #include "runtime/drivers/cpu/cpu_executable.h"
 
-namespace hexmoe::cpu {
+namespace hexmoe::hal::cpu {
 
 Status CpuQueue::dispatch(const hal::Executable& executable, int kernel, const hal::DispatchArgs& args) {
   // Only CPU executables reach a CPU queue: the module loads its executable on
@@ -17,4 +17,4 @@ Status CpuQueue::dispatch(const hal::Executable& executable, int kernel, const h
   return okStatus();
 }
 
-}  // namespace hexmoe::cpu
+}  // namespace hexmoe::hal::cpu

@@ -5,7 +5,7 @@
 #include "runtime/core/hal/queue.h"
 #include "runtime/drivers/cpu/thread_pool.h"
 
-namespace hexmoe::cpu {
+namespace hexmoe::hal::cpu {
 
 class CpuQueue final : public hal::Queue {
  public:
@@ -18,6 +18,6 @@ class CpuQueue final : public hal::Queue {
   ThreadPool& pool_;
 };
 
-}  // namespace hexmoe::cpu
+}  // namespace hexmoe::hal::cpu
 
 #endif  // HEXMOE_RUNTIME_DRIVERS_CPU_CPU_QUEUE_H_

@@ -3,7 +3,7 @@
 
 #include <utility>
 
-namespace hexmoe::cpu {
+namespace hexmoe::hal::cpu {
 namespace {
 
 /// How specific a variant's code is by its isa name: a native build above
@@ -73,4 +73,4 @@ StatusOr<int> selectVariant(const std::vector<VariantRequirements>& variants,
                             (missingCount == 1 ? "it)" : "them)"));
 }
 
-}  // namespace hexmoe::cpu
+}  // namespace hexmoe::hal::cpu

@@ -8,7 +8,7 @@
 #include "runtime/base/status.h"
 #include "runtime/drivers/cpu/cpu_features.h"
 
-namespace hexmoe::cpu {
+namespace hexmoe::hal::cpu {
 
 struct VariantRequirements {
   std::string isa;                     // "x86-64-v3", "x86-64-v4", "native:znver3"
@@ -35,6 +35,6 @@ StatusOr<int> selectVariant(const std::vector<VariantRequirements>& variants,
 /// The required features `host` lacks, in the artifact's order.
 std::vector<std::string> missingFeatures(const VariantRequirements& variant, const FeatureSet& host);
 
-}  // namespace hexmoe::cpu
+}  // namespace hexmoe::hal::cpu
 
 #endif  // HEXMOE_RUNTIME_DRIVERS_CPU_CPU_VARIANT_H_

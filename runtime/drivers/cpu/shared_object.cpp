@@ -19,7 +19,7 @@
 
 #include "runtime/core/logging.h"
 
-namespace hexmoe::cpu {
+namespace hexmoe::hal::cpu {
 namespace {
 
 /// Whether an object loaded in this process has exactly this name.
@@ -144,5 +144,5 @@ void* SharedObject::symbol(const std::string& name, std::string& error) const {
   return p;
 }
 
-}  // namespace hexmoe::cpu
+}  // namespace hexmoe::hal::cpu
 

@@ -10,7 +10,7 @@
 
 #include "runtime/base/status.h"
 
-namespace hexmoe::cpu {
+namespace hexmoe::hal::cpu {
 
 class SharedObject {
  public:
@@ -35,6 +35,6 @@ class SharedObject {
   const char* method_;
 };
 
-}  // namespace hexmoe::cpu
+}  // namespace hexmoe::hal::cpu
 
 #endif  // HEXMOE_RUNTIME_DRIVERS_CPU_SHARED_OBJECT_H_

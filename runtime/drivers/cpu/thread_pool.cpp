@@ -7,7 +7,7 @@
 #include <chrono>
 #include <system_error>
 
-namespace hexmoe::cpu {
+namespace hexmoe::hal::cpu {
 namespace {
 
 inline void cpuRelax() {
@@ -169,4 +169,4 @@ void ThreadPool::workerLoop(int index) {
   }
 }
 
-}  // namespace hexmoe::cpu
+}  // namespace hexmoe::hal::cpu

@@ -23,7 +23,7 @@
 #include "runtime/base/status.h"
 #include "runtime/schema/kernel_abi.h"
 
-namespace hexmoe::cpu {
+namespace hexmoe::hal::cpu {
 
 class ThreadPool {
  public:
@@ -79,6 +79,6 @@ class ThreadPool {
 /// CPUs this process may run on (its affinity mask), at least 1.
 int availableCpus();
 
-}  // namespace hexmoe::cpu
+}  // namespace hexmoe::hal::cpu
 
 #endif  // HEXMOE_RUNTIME_DRIVERS_CPU_THREAD_POOL_H_

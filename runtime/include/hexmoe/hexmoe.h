@@ -22,6 +22,11 @@
  * (it reuses its scratch memory); the runtime's thread pool runs one kernel
  * dispatch at a time.
  *
+ * Devices: a runtime opens one or more devices ("cpu", "cpu:1", ...; see
+ * hexmoe_runtime_options_t.devices). A module loads on every device that runs
+ * one of its executables; a buffer lives on one device; an invocation runs on
+ * one device (hexmoe_function_invoke: the module's default device).
+ *
  * Environment: HEXMOE_LOG_LEVEL, HEXMOE_THREADS, HEXMOE_CPU_FEATURES,
  * HEXMOE_CPU_VARIANT (see hexmoe_runtime_options_t and docs/runtime.md).
  */
@@ -126,6 +131,17 @@ typedef struct hexmoe_runtime_options_s {
   /* Loads this CPU variant (its isa, e.g. "x86-64-v3") instead of the best
    * one (NULL: HEXMOE_CPU_VARIANT if set). Fails if the host cannot run it. */
   const char* cpu_variant;
+  /* The devices to open, comma-separated, in order: "cpu", "cpu:0,cpu:1"
+   * (each cpu:N is the host with a thread pool of its own). NULL: "cpu".
+   * Device 0 is the default for buffers and invocations. */
+  const char* devices;
+  /* Driver settings, "driver.key=value" separated by ';', given to every
+   * device of that driver: "cpu.threads=2;cpu.variant=x86-64-v3"; or
+   * "device.key=value" for one device, on top of its driver's:
+   * "cpu:1.threads=1". The cpu driver reads threads, features and variant
+   * (the three fields above are shorthands for cpu.*; an entry here wins).
+   * Unknown keys are refused. */
+  const char* driver_options;
 } hexmoe_runtime_options_t;
 
 typedef struct hexmoe_runtime_s hexmoe_runtime_t;
@@ -145,6 +161,40 @@ HEXMOE_API int32_t hexmoe_runtime_thread_count(const hexmoe_runtime_t* runtime);
 HEXMOE_API const char* hexmoe_runtime_cpu_features(const hexmoe_runtime_t* runtime);
 /* "AMD EPYC 7B13, 2 threads". */
 HEXMOE_API const char* hexmoe_runtime_device_description(const hexmoe_runtime_t* runtime);
+/* The three calls above describe device 0; these describe each device. */
+
+/* One device of a runtime; strings are valid while the runtime is. */
+typedef struct hexmoe_device_info_s {
+  const char* name;        /* "cpu:0" */
+  const char* driver;      /* "cpu" */
+  const char* description; /* "AMD EPYC 7B13, 2 threads" */
+  const char* features;    /* capabilities, comma-separated (CPU: x86 flags) */
+  int32_t threads;         /* host threads that run its kernels */
+} hexmoe_device_info_t;
+
+HEXMOE_API size_t hexmoe_runtime_device_count(const hexmoe_runtime_t* runtime);
+/* OUT_OF_RANGE for a bad index. */
+HEXMOE_API hexmoe_status_t hexmoe_runtime_device_info(const hexmoe_runtime_t* runtime, size_t index,
+                                                      hexmoe_device_info_t* out_info);
+/* The index of a device by name ("cpu:1", or "cpu" for the first cpu device);
+ * NOT_FOUND lists the runtime's devices. */
+HEXMOE_API hexmoe_status_t hexmoe_runtime_find_device(const hexmoe_runtime_t* runtime, const char* name,
+                                                      size_t* out_index);
+
+/* What the built-in drivers can open on this machine, without opening it:
+ * the devices, and for each driver that has none here the reason ("no GPU",
+ * "libcuda.so.1 not found"). */
+typedef struct hexmoe_device_list_s hexmoe_device_list_t;
+HEXMOE_API hexmoe_status_t hexmoe_device_list_create(hexmoe_device_list_t** out_list);
+HEXMOE_API size_t hexmoe_device_list_count(const hexmoe_device_list_t* list);
+/* NULL when index is out of range. */
+HEXMOE_API const char* hexmoe_device_list_name(const hexmoe_device_list_t* list, size_t index);
+HEXMOE_API const char* hexmoe_device_list_description(const hexmoe_device_list_t* list, size_t index);
+/* Drivers with no device here: "driver: reason", one string each. */
+HEXMOE_API size_t hexmoe_device_list_unavailable_count(const hexmoe_device_list_t* list);
+HEXMOE_API const char* hexmoe_device_list_unavailable(const hexmoe_device_list_t* list, size_t index);
+/* Accepts NULL. */
+HEXMOE_API void hexmoe_device_list_free(hexmoe_device_list_t* list);
 
 /*===--------------------------- Element types --------------------------===*/
 
@@ -179,6 +229,18 @@ HEXMOE_API hexmoe_status_t hexmoe_buffer_wrap(hexmoe_runtime_t* runtime, hexmoe_
                                               size_t rank, const int64_t* shape, void* data,
                                               void (*release)(void* user, void* data), void* user,
                                               hexmoe_buffer_t** out_buffer);
+/* hexmoe_buffer_create on the runtime's device `device` (an index, as in
+ * hexmoe_runtime_device_info). */
+HEXMOE_API hexmoe_status_t hexmoe_buffer_create_on_device(hexmoe_runtime_t* runtime, size_t device,
+                                                          hexmoe_element_type_t type, size_t rank,
+                                                          const int64_t* shape, const void* data,
+                                                          hexmoe_buffer_t** out_buffer);
+/* A copy of `buffer` on device `device` of its runtime, made through the
+ * devices' HAL (host memory in between where neither side is host-visible). */
+HEXMOE_API hexmoe_status_t hexmoe_buffer_copy(const hexmoe_buffer_t* buffer, size_t device,
+                                              hexmoe_buffer_t** out_buffer);
+/* The device the buffer lives on (an index among its runtime's devices). */
+HEXMOE_API size_t hexmoe_buffer_device(const hexmoe_buffer_t* buffer);
 HEXMOE_API void hexmoe_buffer_retain(hexmoe_buffer_t* buffer);
 /* Accepts NULL. */
 HEXMOE_API void hexmoe_buffer_release(hexmoe_buffer_t* buffer);
@@ -204,12 +266,15 @@ typedef struct hexmoe_module_s hexmoe_module_t;
 typedef struct hexmoe_function_s hexmoe_function_t;
 
 /* Reads and verifies an artifact (header, checksum, schema version, FlatBuffer
- * structure, cross-references) before using any of it, then loads the best
- * CPU variant for this host. Errors name the file and what is wrong:
- * DATA_LOSS for a corrupted or truncated file, FAILED_PRECONDITION for a
- * schema version this runtime does not read or a host that runs no variant
- * ("layer.hxm: no CPU variant runs on this host: x86-64-v4 needs avx512f,
- * avx512bw (host lacks them)"), NOT_FOUND for a kernel missing from the code. */
+ * structure, cross-references) before using any of it, then loads on each
+ * runtime device the best of the artifact's executables that device runs (a
+ * CPU device: the best CPU variant for this host). Errors name the file and
+ * what is wrong: DATA_LOSS for a corrupted or truncated file,
+ * FAILED_PRECONDITION for a schema version this runtime does not read or a
+ * host that runs no variant ("layer.hxm: no CPU variant runs on this host:
+ * x86-64-v4 needs avx512f, avx512bw (host lacks them)"), NOT_FOUND for an
+ * artifact with no executable for any of the devices or a kernel missing from
+ * the code. With several devices, the error lists each device's reason. */
 HEXMOE_API hexmoe_status_t hexmoe_module_load_file(hexmoe_runtime_t* runtime, const char* path,
                                                    hexmoe_module_t** out_module);
 /* The same from memory (copied). `name` labels errors and logs; may be NULL. */
@@ -225,8 +290,15 @@ HEXMOE_API const char* hexmoe_module_name(const hexmoe_module_t* module);
 /* The artifact's producer ("hexmoe-compile 0.1") and source file; may be "". */
 HEXMOE_API const char* hexmoe_module_producer(const hexmoe_module_t* module);
 HEXMOE_API const char* hexmoe_module_source(const hexmoe_module_t* module);
-/* The CPU variant that was loaded ("x86-64-v4"). */
+/* The executable loaded on the default device ("x86-64-v4"). */
 HEXMOE_API const char* hexmoe_module_cpu_variant(const hexmoe_module_t* module);
+/* The device invocations use unless told otherwise: the first runtime device
+ * that loaded one of the artifact's executables. */
+HEXMOE_API size_t hexmoe_module_default_device(const hexmoe_module_t* module);
+/* The executable loaded on runtime device `device`: its name ("x86-64-v4")
+ * and format ("cpu-x86_64-v4"), or NULL where none runs there. */
+HEXMOE_API const char* hexmoe_module_executable_name(const hexmoe_module_t* module, size_t device);
+HEXMOE_API const char* hexmoe_module_executable_format(const hexmoe_module_t* module, size_t device);
 
 HEXMOE_API size_t hexmoe_module_function_count(const hexmoe_module_t* module);
 /* NULL when index is out of range. */
@@ -285,6 +357,14 @@ HEXMOE_API hexmoe_status_t hexmoe_function_result(const hexmoe_function_t* funct
 HEXMOE_API hexmoe_status_t hexmoe_function_invoke(hexmoe_function_t* function,
                                                   hexmoe_buffer_t* const* inputs, size_t input_count,
                                                   hexmoe_buffer_t** outputs, size_t output_count);
+
+/* hexmoe_function_invoke on the runtime's device `device`; new results live
+ * there. FAILED_PRECONDITION when the module is not loaded on that device;
+ * INVALID_ARGUMENT naming the argument when one lives where the device cannot
+ * use it in place (copy it with hexmoe_buffer_copy). */
+HEXMOE_API hexmoe_status_t hexmoe_function_invoke_on_device(hexmoe_function_t* function, size_t device,
+                                                            hexmoe_buffer_t* const* inputs, size_t input_count,
+                                                            hexmoe_buffer_t** outputs, size_t output_count);
 
 /* Per-dispatch profiling, off by default. While on, every invoke records the
  * wall time of each kernel launch (the kernel on all threads and its barrier).

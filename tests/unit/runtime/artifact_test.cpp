@@ -125,10 +125,12 @@ TEST_F(ArtifactTest, FlippedByteFailsTheChecksum) {
 
 TEST_F(ArtifactTest, WrongVersion) {
   std::vector<uint8_t> bytes = buildTestArtifact();
-  bytes[8] = 2;  // schema version, little-endian u32 at offset 8
+  bytes[8] = static_cast<uint8_t>(schema::kSchemaVersion + 1);  // little-endian u32 at offset 8
   Result r = load(bytes);
   EXPECT_EQ(r.code, HEXMOE_STATUS_FAILED_PRECONDITION);
-  EXPECT_TRUE(contains(r.message, "test.hxm: artifact schema version 2, this runtime reads version 1")) << r.message;
+  const std::string expected = "test.hxm: artifact schema version " + std::to_string(schema::kSchemaVersion + 1) +
+                               ", this runtime reads version " + std::to_string(schema::kSchemaVersion);
+  EXPECT_TRUE(contains(r.message, expected)) << r.message;
 }
 
 TEST_F(ArtifactTest, BadIdentifier) {

@@ -6,7 +6,7 @@
 
 #include "runtime/drivers/cpu/cpu_features.h"
 
-namespace hexmoe::cpu {
+namespace hexmoe::hal::cpu {
 namespace {
 
 /// /proc/cpuinfo's flags for the first CPU; the runtime never reads this,
@@ -89,4 +89,4 @@ TEST(CpuFeatures, Join) {
 }
 
 }  // namespace
-}  // namespace hexmoe::cpu
+}  // namespace hexmoe::hal::cpu

@@ -111,7 +111,8 @@ TEST_F(HexmoeRunTest, List) {
   EXPECT_NE(r.out.find("  add_scale(a: f32[T,4], b: f32[T,4]) -> (out: f32[T,4])\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("  pair_sum(x: f32[T,3], y: f32[2*T], z: f32[U]) -> (out: f32[T], info: i64[2])\n"),
             std::string::npos);
-  EXPECT_NE(r.out.find("  CPU variant: "), std::string::npos);
+  EXPECT_NE(r.out.find("  cpu:0: x86-64-v"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(", format cpu-x86_64 (on "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("  producer:    runtime test\n"), std::string::npos);
 }
 
@@ -203,7 +204,7 @@ TEST_F(HexmoeRunTest, RepeatPrintsTimings) {
   EXPECT_NE(r.out.find("(min "), std::string::npos);
   EXPECT_NE(r.out.find(", p10 "), std::string::npos);
   EXPECT_NE(r.out.find(", p90 "), std::string::npos);
-  EXPECT_NE(r.out.find("; 2 threads, CPU variant "), std::string::npos);
+  EXPECT_NE(r.out.find("; cpu:0, 2 threads, "), std::string::npos) << r.out;
 }
 
 TEST_F(HexmoeRunTest, VariantOptions) {
@@ -215,11 +216,31 @@ TEST_F(HexmoeRunTest, VariantOptions) {
   r = run("$D/v4only.hxm --list --cpu-features=avx,avx2,fma");
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_EQ(r.err, "hexmoe-run: error: " + dir_ + "/v4only.hxm: no CPU variant runs on this host: x86-64-v4 needs "
-                   "avx512f, avx512bw (host lacks them) [host features from the cpu_features option "
+                   "avx512f, avx512bw (host lacks them) [host features from the cpu driver's features option "
                    "'avx,avx2,fma']\n");
   r = run("$D/test.hxm --function=variant --cpu-features=avx,avx2,fma,avx512f,avx512bw",
           "HEXMOE_CPU_VARIANT=x86-64-v3");
   EXPECT_EQ(r.out, "result 0 (tag): i32 [1]\n[3]\n") << r.err;
+}
+
+TEST_F(HexmoeRunTest, Devices) {
+  RunResult r = run("--list-devices");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("devices:\n  cpu:0 ", 0), 0u) << r.out;
+  r = run("$D/test.hxm --function=variant --device=cpu:3 --driver-option=cpu.variant=generic --repeat=2");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("; cpu:3, "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("result 0 (tag): i32 [1]\n[1]\n"), std::string::npos) << r.out;
+  r = run("$D/test.hxm --list --device=cpu:1 --driver-option=cpu.threads=1");
+  EXPECT_NE(r.out.find("  cpu:1: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1 thread)"), std::string::npos) << r.out;
+  r = run("$D/test.hxm --list --device=npu");
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_EQ(r.err, "hexmoe-run: error: no HAL driver named 'npu' (built in: cpu)\n");
+  r = run("$D/test.hxm --list --driver-option=cpu.colour=blue");
+  EXPECT_EQ(r.err, "hexmoe-run: error: cpu driver: unknown option 'colour' (it takes threads, features, variant)\n");
+  r = run("$D/test.hxm --list --driver-option='cpu.threads=1;cpu.variant=x'");
+  EXPECT_EQ(r.exitCode, 2);
 }
 
 TEST_F(HexmoeRunTest, CorruptedArtifact) {

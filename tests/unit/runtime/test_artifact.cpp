@@ -121,12 +121,13 @@ std::vector<uint8_t> buildTestPayload(const TestArtifactOptions& options) {
     kernels.push_back(CreateKernelDirect(b, name, kNumBindings[k]));
   }
 
-  std::vector<fb::Offset<CpuVariant>> variants;
+  std::vector<fb::Offset<Executable>> variants;
   for (const TestVariant& v : options.variants) {
     std::vector<fb::Offset<fb::String>> features;
     for (const std::string& f : v.features) features.push_back(b.CreateString(f));
     const std::vector<uint8_t> so = testKernelLibrary(v.tag);
-    variants.push_back(CreateCpuVariantDirect(b, v.isa.c_str(), &features, &so));
+    b.ForceVectorAlignment(so.size(), 1, 64);
+    variants.push_back(CreateExecutableDirect(b, v.format.c_str(), v.isa.c_str(), &features, &so));
   }
 
   FinishArtifactBuffer(b, CreateArtifactDirect(b, "runtime test", "tests/unit/runtime/test_artifact.cpp",

@@ -21,9 +21,10 @@
 namespace hexmoe::test {
 
 struct TestVariant {
-  std::string isa;
+  std::string isa;  // the executable's name
   std::vector<std::string> features;
   int tag;  // which build of test_kernels.c: 1 (generic), 3, 4; 0 is not an ELF file
+  std::string format = "cpu-x86_64";
 };
 
 struct TestArtifactOptions {

@@ -10,7 +10,7 @@
 
 #include "runtime/drivers/cpu/thread_pool.h"
 
-namespace hexmoe::cpu {
+namespace hexmoe::hal::cpu {
 namespace {
 
 /// bindings[0]: std::atomic<int>[count], incremented at each workgroup id.
@@ -147,4 +147,4 @@ TEST(ThreadPool, SharesShortWorkgroups) {
 }
 
 }  // namespace
-}  // namespace hexmoe::cpu
+}  // namespace hexmoe::hal::cpu

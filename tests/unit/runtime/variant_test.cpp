@@ -10,16 +10,16 @@
 namespace hexmoe {
 namespace {
 
-using cpu::FeatureSet;
-using cpu::selectVariant;
-using cpu::VariantRequirements;
+using hal::cpu::FeatureSet;
+using hal::cpu::selectVariant;
+using hal::cpu::VariantRequirements;
 using namespace hexmoe::test;
 
 const std::vector<VariantRequirements> kVariants = {
     {"x86-64-v4", {"avx512f", "avx512bw"}}, {"x86-64-v3", {"avx", "avx2", "fma"}}, {"generic", {"sse2"}}};
 
 FeatureSet host(std::initializer_list<const char*> features) {
-  FeatureSet s = cpu::baselineFeatures();
+  FeatureSet s = hal::cpu::baselineFeatures();
   for (const char* f : features) s.insert(f);
   return s;
 }
@@ -135,7 +135,7 @@ TEST(VariantLoading, HostWithoutTheOnlyVariantsFeatureIsRefused) {
   EXPECT_EQ(r.code, HEXMOE_STATUS_FAILED_PRECONDITION);
   EXPECT_EQ(r.message,
             "layer.hxm: no CPU variant runs on this host: x86-64-v4 needs avx512f, avx512bw (host lacks them) "
-            "[host features from the cpu_features option 'avx,avx2,fma']");
+            "[host features from the cpu driver's features option 'avx,avx2,fma']");
   EXPECT_EQ(module, nullptr);
 
   // A host without AVX2 either, against a v3-only artifact.

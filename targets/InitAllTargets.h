@@ -1,0 +1,25 @@
+//===- InitAllTargets.h - every target the build has --------------*- C++ -*-===//
+//
+// What the tools call so they never name a target (as MLIR's
+// InitAllDialects.h): registerAllTargets() for hexmoe-compile's --target,
+// registerAllTargetPasses() for hexmoe-opt. A new target adds one line to
+// each function and its folder to targets/CMakeLists.txt.
+//
+//===----------------------------------------------------------------------===//
+#ifndef HEXMOE_TARGETS_INITALLTARGETS_H
+#define HEXMOE_TARGETS_INITALLTARGETS_H
+
+#include "targets/cpu/CpuTarget.h"
+#include "targets/cpu/Passes.h"
+
+namespace hexmoe {
+
+/// Registers every target backend with the compiler's target registry.
+inline void registerAllTargets() { cpu::registerCpuTarget(); }
+
+/// Registers every target's passes and pass pipelines.
+inline void registerAllTargetPasses() { cpu::registerCpuTargetPasses(); }
+
+} // namespace hexmoe
+
+#endif // HEXMOE_TARGETS_INITALLTARGETS_H
