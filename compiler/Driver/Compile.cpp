@@ -1,8 +1,10 @@
 //===- Compile.cpp - moe MLIR → hexmoe artifact ---------------------------===//
 #include "compiler/Driver/Compile.h"
 
+#include "compiler/Plan/Passes.h"
 #include "compiler/Target/TargetBackend.h"
 #include "dialects/moe/IR/MoEDialect.h"
+#include "dialects/moe/IR/MoEOps.h"
 
 #include "runtime/schema/artifact_file.h"
 #include "artifact_generated.h"
@@ -27,24 +29,6 @@ void prepareContext(MLIRContext &context) {
 
 namespace {
 
-/// Parses one extent string of the plan: "256", "T" or "T*8".
-bool parseExtent(StringRef s, ArrayRef<std::string> dims, fb::Extent &out) {
-  int64_t v = 0;
-  if (!s.getAsInteger(10, v)) {
-    out = fb::Extent(v, -1, 1);
-    return true;
-  }
-  auto [name, factor] = s.split('*');
-  int64_t f = 1;
-  if (!factor.empty() && factor.getAsInteger(10, f)) return false;
-  for (size_t i = 0; i < dims.size(); ++i)
-    if (dims[i] == name) {
-      out = fb::Extent(0, static_cast<int32_t>(i), f);
-      return true;
-    }
-  return false;
-}
-
 fb::ElementType elementTypeOf(Type t) {
   if (t.isBF16()) return fb::ElementType_bf16;
   if (t.isInteger(32)) return fb::ElementType_i32;
@@ -52,67 +36,82 @@ fb::ElementType elementTypeOf(Type t) {
   return fb::ElementType_f32;
 }
 
-/// Serialises a target's result into an artifact.
+fb::Extent extentOf(moe::ExtentAttr e) {
+  return fb::Extent(e.isStatic() ? e.getStaticSize() : 0, static_cast<int32_t>(e.getDim()), e.getFactor());
+}
+
+fb::BufferKind bufferKindOf(moe::BufferKind k) {
+  switch (k) {
+  case moe::BufferKind::argument: return fb::BufferKind_argument;
+  case moe::BufferKind::result: return fb::BufferKind_result;
+  case moe::BufferKind::transient: break;
+  }
+  return fb::BufferKind_transient;
+}
+
+/// Serialises the module's launch plans and the target's executables.
 FailureOr<std::vector<uint8_t>> writeArtifact(ModuleOp module, const TargetResult &result,
                                               const CompileOptions &options) {
+  if (result.executables.empty()) return module.emitError() << "the target produced no executable";
   flatbuffers::FlatBufferBuilder fbb;
+  // The kernel table is the first executable's; every other one must provide
+  // the same kernels.
+  const std::vector<KernelLaunchInfo> &kernelList = result.executables.front().kernels;
   llvm::StringMap<int> kernelIndex;
   std::vector<flatbuffers::Offset<fb::Kernel>> kernels;
-  for (const KernelInfo &k : result.kernels) {
+  for (const KernelLaunchInfo &k : kernelList) {
     kernelIndex[k.name] = kernels.size();
     kernels.push_back(fb::CreateKernel(fbb, fbb.CreateString(k.name), k.numBindings));
   }
 
   std::vector<flatbuffers::Offset<fb::Function>> functions;
-  for (Attribute a : result.functions) {
-    auto f = cast<DictionaryAttr>(a);
+  for (auto plan : module.getOps<moe::LaunchPlanOp>()) {
     std::vector<std::string> dims;
-    for (Attribute d : f.getAs<ArrayAttr>("dims")) dims.push_back(cast<StringAttr>(d).str());
+    for (Attribute d : plan.getDims()) dims.push_back(cast<StringAttr>(d).str());
     std::vector<flatbuffers::Offset<fb::Buffer>> buffers;
-    for (Attribute ba : f.getAs<ArrayAttr>("buffers")) {
-      auto b = cast<DictionaryAttr>(ba);
-      std::vector<fb::Extent> shape;
-      for (Attribute e : b.getAs<ArrayAttr>("shape")) {
-        fb::Extent extent;
-        if (!parseExtent(cast<StringAttr>(e).getValue(), dims, extent))
-          return module.emitError() << "malformed extent " << e << " in the launch plan";
-        shape.push_back(extent);
-      }
-      StringRef kind = b.getAs<StringAttr>("kind").getValue();
-      fb::BufferKind k = kind == "argument" ? fb::BufferKind_argument
-                         : kind == "result" ? fb::BufferKind_result
-                                            : fb::BufferKind_transient;
-      buffers.push_back(fb::CreateBuffer(
-          fbb, fbb.CreateString(b.getAs<StringAttr>("name").str()), k,
-          static_cast<int32_t>(b.getAs<IntegerAttr>("index").getInt()),
-          elementTypeOf(b.getAs<TypeAttr>("type").getValue()), fbb.CreateVectorOfStructs(shape)));
-    }
     std::vector<flatbuffers::Offset<fb::Dispatch>> dispatches;
-    for (Attribute da : f.getAs<ArrayAttr>("dispatches")) {
-      auto d = cast<DictionaryAttr>(da);
-      StringRef kernel = d.getAs<StringAttr>("kernel").getValue();
-      auto it = kernelIndex.find(kernel);
+    for (Operation &op : plan.getBody().front()) {
+      if (auto b = dyn_cast<moe::PlanBufferOp>(op)) {
+        std::vector<fb::Extent> shape;
+        for (auto e : b.getShape().getAsRange<moe::ExtentAttr>()) shape.push_back(extentOf(e));
+        buffers.push_back(fb::CreateBuffer(fbb, fbb.CreateString(b.getName().str()), bufferKindOf(b.getKind()),
+                                           static_cast<int32_t>(b.getIndex()), elementTypeOf(b.getElementType()),
+                                           fbb.CreateVectorOfStructs(shape)));
+        continue;
+      }
+      auto d = cast<moe::PlanDispatchOp>(op);
+      auto it = kernelIndex.find(d.getKernel());
       if (it == kernelIndex.end())
-        return module.emitError() << "the plan launches unknown kernel '" << kernel << "'";
-      auto bindings = d.getAs<DenseI32ArrayAttr>("bindings").asArrayRef();
-      dispatches.push_back(fb::CreateDispatch(
-          fbb, it->second, fbb.CreateVector(bindings.data(), bindings.size()),
-          d.getAs<IntegerAttr>("workgroups").getInt(),
-          static_cast<int32_t>(d.getAs<IntegerAttr>("workgroup_dim").getInt()),
-          d.getAs<IntegerAttr>("workgroup_tile").getInt()));
+        return d.emitError() << "the target produced no kernel '" << d.getKernel() << "'";
+      ArrayRef<int32_t> bindings = d.getBindings();
+      const fb::Extent workload = extentOf(d.getWorkload());
+      dispatches.push_back(
+          fb::CreateDispatch(fbb, it->second, fbb.CreateVector(bindings.data(), bindings.size()), &workload));
     }
-    functions.push_back(fb::CreateFunction(
-        fbb, fbb.CreateString(f.getAs<StringAttr>("name").str()),
-        fbb.CreateVectorOfStrings(dims), fbb.CreateVector(buffers), fbb.CreateVector(dispatches)));
+    functions.push_back(fb::CreateFunction(fbb, fbb.CreateString(plan.getSymName().str()),
+                                           fbb.CreateVectorOfStrings(dims), fbb.CreateVector(buffers),
+                                           fbb.CreateVector(dispatches)));
   }
+  if (functions.empty()) return module.emitError() << "the module has no function to compile";
 
   std::vector<flatbuffers::Offset<fb::Executable>> executables;
   for (const ExecutableBinary &e : result.executables) {
+    std::vector<fb::KernelLaunch> launches(kernelList.size(), fb::KernelLaunch(0, 0));
+    std::vector<bool> provided(kernelList.size(), false);
+    for (const KernelLaunchInfo &k : e.kernels) {
+      auto it = kernelIndex.find(k.name);
+      if (it == kernelIndex.end() || kernelList[it->second].numBindings != k.numBindings)
+        return module.emitError() << e.format << ": kernel '" << k.name << "' differs from the other executables'";
+      launches[it->second] = fb::KernelLaunch(k.workgroups, k.tile);
+      provided[it->second] = true;
+    }
+    for (size_t k = 0; k < provided.size(); ++k)
+      if (!provided[k]) return module.emitError() << e.format << ": no kernel '" << kernelList[k].name << "'";
+    auto launchVector = fbb.CreateVectorOfStructs(launches);
     fbb.ForceVectorAlignment(e.data.size(), 1, 64);
     auto data = fbb.CreateVector(e.data);
-    executables.push_back(fb::CreateExecutable(fbb, fbb.CreateString(e.format),
-                                               fbb.CreateString(e.name),
-                                               fbb.CreateVectorOfStrings(e.requirements), data));
+    executables.push_back(fb::CreateExecutable(fbb, fbb.CreateString(e.format), fbb.CreateString(e.name),
+                                               fbb.CreateVectorOfStrings(e.requirements), launchVector, data));
   }
   auto root = fb::CreateArtifact(fbb, fbb.CreateString("hexmoe-compile 0.1"),
                                  fbb.CreateString(options.source), fbb.CreateVector(functions),
@@ -138,12 +137,11 @@ FailureOr<std::vector<uint8_t>> compileModule(ModuleOp module, const CompileOpti
   if (failed(verify(module))) return failure();
   PassManager pm(module.getContext());
   buildMoEPipeline(pm, options.pipeline);
+  pm.addPass(createMoEPlanLaunches());
   if (failed(pm.run(module))) return failure();
 
   FailureOr<TargetResult> result = target->compile(module, variant);
   if (failed(result)) return failure();
-  if (!result->functions || result->functions.empty())
-    return module.emitError() << "the module has no function to compile";
   return writeArtifact(module, *result, options);
 }
 

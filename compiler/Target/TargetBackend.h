@@ -21,28 +21,30 @@
 
 namespace hexmoe::compiler {
 
-/// A kernel every executable variant of the artifact provides.
-struct KernelInfo {
+/// One kernel of an executable: its name (a kernel function of the launch
+/// plan), its binding count, and how many workgroups a dispatch over
+/// workload W runs: workgroups * ceil(W / tile), or workgroups when tile is 0.
+struct KernelLaunchInfo {
   std::string name;
   int numBindings = 0;
+  int64_t workgroups = 1;
+  int64_t tile = 0;
 };
 
 /// The artifact's kernels compiled for one kind of device (artifact.fbs,
 /// table Executable): a format the runtime's drivers match on
 /// ("cpu-x86_64-v4", "ptx-sm_90", "opencl-c"), the build's name, what a
-/// device must have to run it, and the code.
+/// device must have to run it, every kernel's launch shape, and the code.
 struct ExecutableBinary {
   std::string format;
   std::string name;
   std::vector<std::string> requirements;
+  std::vector<KernelLaunchInfo> kernels;
   std::vector<uint8_t> data;
 };
 
 /// What a target hands back to the artifact writer.
 struct TargetResult {
-  /// The launch plans, in the `moe.functions` form of moe-cpu-outline-kernels.
-  mlir::ArrayAttr functions;
-  std::vector<KernelInfo> kernels;
   std::vector<ExecutableBinary> executables;
 };
 
@@ -56,9 +58,11 @@ public:
   /// The variants accepted after the colon, for --help.
   virtual std::vector<std::string> variantNames() const = 0;
 
-  /// Compiles `module` (fused moe ops, after the shared pipeline) for the
-  /// variant (empty: the target's default set). Reports errors through MLIR
-  /// diagnostics on the module.
+  /// Compiles the kernel functions of `module` (after the shared pipeline
+  /// and moe-plan-launches; the module's moe.launch_plan ops are not the
+  /// target's business) for the variant (empty: the target's default set).
+  /// Every executable provides every kernel function. Reports errors
+  /// through MLIR diagnostics on the module.
   virtual mlir::FailureOr<TargetResult> compile(mlir::ModuleOp module,
                                                 llvm::StringRef variant) = 0;
 

@@ -93,8 +93,9 @@ StatusOr<std::unique_ptr<Function>> Function::build(const schema::Function& fn, 
 
   if (fn.dispatches()) {
     for (const schema::Dispatch* d : *fn.dispatches()) {
-      DispatchDecl decl{d->kernel(), f->bindingBuffers_.size(), 0, d->workgroups(), d->workgroup_dim(),
-                        d->workgroup_tile()};
+      const schema::Extent* w = d->workload();  // present: the verifier checked
+      DispatchDecl decl{d->kernel(), f->bindingBuffers_.size(), 0,
+                        hexmoe_extent_t{w->static_size(), w->dim(), w->factor()}};
       if (d->bindings())
         for (int b : *d->bindings()) f->bindingBuffers_.push_back(b);
       decl.bindingCount = f->bindingBuffers_.size() - decl.firstBinding;
@@ -275,10 +276,17 @@ Status Function::invokeOn(size_t deviceIndex, Tensor* const* inputs, size_t inpu
   const hal::Executable& executable = *module_.executable(deviceIndex);
   for (size_t i = 0; i < dispatches_.size(); ++i) {
     const DispatchDecl& d = dispatches_[i];
-    int64_t count = d.workgroups;
-    if (d.workgroupDim >= 0) {
-      const int64_t n = dims_[d.workgroupDim];
-      const int64_t tiles = n == 0 ? 0 : (n - 1) / d.workgroupTile + 1;
+    const hal::KernelLaunch& launch = executable.launches()[d.kernel];
+    int64_t count = launch.workgroups;
+    if (launch.tile > 0) {
+      const hexmoe_extent_t& w = d.workload;
+      int64_t work = w.static_size;
+      if (w.dim >= 0) {
+        if (dims_[w.dim] > 0 && w.factor > std::numeric_limits<int64_t>::max() / dims_[w.dim])
+          return invalidArgument(name_ + ": the workload of dispatch " + std::to_string(i) + " overflows");
+        work = dims_[w.dim] * w.factor;
+      }
+      const int64_t tiles = work == 0 ? 0 : (work - 1) / launch.tile + 1;
       if (tiles > 0 && count > std::numeric_limits<int64_t>::max() / tiles)
         return invalidArgument(name_ + ": workgroup count overflows");
       count *= tiles;

@@ -77,9 +77,7 @@ class Function {
     int kernel;
     size_t firstBinding;  // into bindingBuffers_ / bindingTable_
     size_t bindingCount;
-    int64_t workgroups;
-    int workgroupDim;
-    int64_t workgroupTile;
+    hexmoe_extent_t workload;
   };
 
   explicit Function(Module& module) : module_(module) {}

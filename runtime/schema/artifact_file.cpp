@@ -96,9 +96,9 @@ bool checkReferences(const Artifact& a, std::string& error) {
           return false;
         }
       }
-      if (d->workgroups() < 0 || d->workgroup_dim() >= numDims ||
-          (d->workgroup_dim() >= 0 && d->workgroup_tile() <= 0)) {
-        error = fn + "dispatch of '" + kernel->name()->str() + "' has a malformed workgroup count";
+      const Extent* w = d->workload();
+      if (!w || w->dim() >= numDims || (w->dim() < 0 && w->static_size() < 0) || (w->dim() >= 0 && w->factor() <= 0)) {
+        error = fn + "dispatch of '" + kernel->name()->str() + "' has " + (w ? "a malformed" : "no") + " workload";
         return false;
       }
     }
@@ -114,6 +114,20 @@ bool checkReferences(const Artifact& a, std::string& error) {
       if (!exe->data() || exe->data()->size() == 0) {
         error = en + "(" + exe->format()->str() + ") has no data";
         return false;
+      }
+      const size_t numLaunches = exe->launches() ? exe->launches()->size() : 0;
+      if (numLaunches != static_cast<size_t>(numKernels)) {
+        error = en + "(" + exe->format()->str() + ") has " + std::to_string(numLaunches) + " kernel launches for " +
+                std::to_string(numKernels) + " kernels";
+        return false;
+      }
+      for (size_t k = 0; k < numLaunches; ++k) {
+        const KernelLaunch* l = exe->launches()->Get(k);
+        if (l->workgroups() < 0 || l->tile() < 0) {
+          error = en + "(" + exe->format()->str() + ") kernel '" + a.kernels()->Get(k)->name()->str() +
+                  "' has a negative workgroup count or tile";
+          return false;
+        }
       }
       if (exe->requirements())
         for (const flatbuffers::String* r : *exe->requirements())

@@ -11,6 +11,7 @@
 #include "targets/cpu/Passes.h"
 
 #include "compiler/Target/TargetBackend.h"
+#include "dialects/moe/IR/MoEOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -92,20 +93,21 @@ public:
     compiler::TargetResult result;
     for (const IsaLevel &level : levels) {
       mlir::OwningOpRef<mlir::ModuleOp> clone = module.clone();
+      for (auto plan : llvm::make_early_inc_range(clone->getOps<moe::LaunchPlanOp>())) plan.erase();
       mlir::PassManager pm(module.getContext());
-      MoECpuOutlineKernelsOptions options;
+      MoECpuGenerateKernelsOptions options;
       options.vectorWidth = level.vectorWidth;
-      pm.addPass(createMoECpuOutlineKernels(options));
+      pm.addPass(createMoECpuGenerateKernels(options));
       buildCpuLowerToLLVMPipeline(pm);
       if (mlir::failed(pm.run(*clone))) return mlir::failure();
 
-      // The plan and the kernel list are the same for every level.
-      if (!result.functions) {
-        result.functions = (*clone)->getAttrOfType<mlir::ArrayAttr>("moe.functions");
-        for (auto f : clone->getOps<mlir::LLVM::LLVMFuncOp>()) {
-          auto n = f->getAttrOfType<mlir::IntegerAttr>("moe.num_bindings");
-          if (n) result.kernels.push_back({f.getName().str(), static_cast<int>(n.getInt())});
-        }
+      std::vector<compiler::KernelLaunchInfo> kernels;
+      for (auto f : clone->getOps<mlir::LLVM::LLVMFuncOp>()) {
+        auto n = f->getAttrOfType<mlir::IntegerAttr>("moe.num_bindings");
+        auto workgroups = f->getAttrOfType<mlir::IntegerAttr>("moe.workgroups");
+        auto tile = f->getAttrOfType<mlir::IntegerAttr>("moe.tile");
+        if (n && workgroups && tile)
+          kernels.push_back({f.getName().str(), static_cast<int>(n.getInt()), workgroups.getInt(), tile.getInt()});
       }
       if (level.vectorWidth == 16 && level.name != "x86-64-v3") {
         // Without these LLVM splits 512-bit vectors into 256-bit halves.
@@ -127,7 +129,7 @@ public:
       mlir::FailureOr<std::vector<uint8_t>> so =
           buildSharedObject(*llvmModule, level, module.getLoc());
       if (mlir::failed(so)) return mlir::failure();
-      result.executables.push_back({level.format, level.name, level.required, std::move(*so)});
+      result.executables.push_back({level.format, level.name, level.required, std::move(kernels), std::move(*so)});
     }
     return result;
   }

@@ -4,17 +4,18 @@
 
 include "mlir/Pass/PassBase.td"
 
-def MoECpuOutlineKernels : Pass<"moe-cpu-outline-kernels", "::mlir::ModuleOp"> {
-  let summary = "turns functions of grouped moe ops into CPU kernels and a launch plan";
+def MoECpuGenerateKernels : Pass<"moe-cpu-generate-kernels", "::mlir::ModuleOp"> {
+  let summary = "turns the kernel functions of moe-plan-launches into CPU kernels";
   let description = [{
-    For every function whose body is a sequence of kernel-level moe ops
-    (`moe.router`, `moe.sort_by_expert`, `moe.grouped_gate_up`,
-    `moe.grouped_down`, `moe.combine`), assigns one buffer to each tensor
-    (function arguments, results, and transients whose extents are static or
-    a multiple of the dynamic token count T), emits one kernel function per
-    op with the ABI of runtime/schema/kernel_abi.h (vectorised scf/vector code
-    on flat memrefs), and replaces the function by an entry of the module's
-    `moe.functions` attribute: its buffers and ordered dispatches.
+    Replaces every kernel function (a `func.func` marked `moe.workload` that
+    holds one kernel-level moe op: `moe.router`, `moe.sort_by_expert`,
+    `moe.grouped_gate_up`, `moe.grouped_down`, `moe.combine`) by a function
+    of the same name with the ABI of runtime/schema/kernel_abi.h:
+    vectorised scf/vector code on flat memrefs, one binding per operand
+    and result of the op, in that order. Each records `moe.num_bindings`
+    and its launch shape, `moe.workgroups` and `moe.tile` (workgroups =
+    moe.workgroups * ceil(workload / moe.tile), or moe.workgroups when the
+    tile is 0).
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",

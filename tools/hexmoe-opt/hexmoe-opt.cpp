@@ -1,7 +1,7 @@
 //===- hexmoe-opt.cpp - mlir-opt with the moe dialect and hexmoe passes ---===//
 //
 // Drives the lit tests: every upstream dialect and pass, plus the moe dialect,
-// its passes, and each target's lowering passes.
+// its passes, the launch planning pass, and each target's lowering passes.
 //
 //===----------------------------------------------------------------------===//
 #include "mlir/IR/DialectRegistry.h"
@@ -10,6 +10,7 @@
 #include "mlir/InitAllPasses.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
+#include "compiler/Plan/Passes.h"
 #include "dialects/moe/IR/MoEDialect.h"
 #include "dialects/moe/Transforms/Passes.h"
 #include "targets/InitAllTargets.h"
@@ -17,6 +18,7 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   hexmoe::moe::registerMoEPasses();
+  hexmoe::compiler::registerMoEPlanPasses();
   hexmoe::registerAllTargetPasses();
 
   mlir::DialectRegistry registry;

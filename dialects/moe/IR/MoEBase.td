@@ -27,8 +27,10 @@ def MoE_Dialect : Dialect {
     `moe.expert_ffn`, `moe.ffn` (shared experts) and `moe.combine`;
     `moe-fuse-experts` rewrites dispatch and expert FFNs into the grouped
     kernel ops (`moe.sort_by_expert`, `moe.grouped_gate_up`,
-    `moe.grouped_down`) that targets lower to code.
+    `moe.grouped_down`) that targets lower to code; `moe-plan-launches`
+    records how a compiled function runs them as a `moe.launch_plan`.
   }];
+  let useDefaultAttributePrinterParser = 1;
 }
 
 def MoE_ScoringAttr : I32EnumAttr<"Scoring", "router scoring function", [

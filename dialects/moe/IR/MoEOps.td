@@ -11,6 +11,7 @@
 include "dialects/moe/IR/MoEBase.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/OpAsmInterface.td"
+include "dialects/moe/IR/MoEPlan.td"
 
 //===----------------------------------------------------------------------===//
 // moe.router

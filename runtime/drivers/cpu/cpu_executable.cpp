@@ -76,6 +76,7 @@ StatusOr<std::unique_ptr<CpuExecutable>> CpuExecutable::load(const schema::Artif
 
   std::unique_ptr<CpuExecutable> exe(new CpuExecutable());
   exe->format_ = variant->format()->str();
+  for (const schema::KernelLaunch* l : *variant->launches()) exe->launches_.push_back({l->workgroups(), l->tile()});
   exe->name_ = req.isa;
   const int numKernels = artifact.kernels() ? static_cast<int>(artifact.kernels()->size()) : 0;
   exe->kernels_.reserve(numKernels);

@@ -161,6 +161,14 @@ TEST_F(ArtifactTest, KernelIndexOutOfRange) {
   EXPECT_EQ(r.message, "test.hxm: function 'add_scale': dispatch names kernel 99 of 9");
 }
 
+TEST_F(ArtifactTest, ExecutableWithoutEveryKernelsLaunch) {
+  TestArtifactOptions options;
+  options.missingLaunch = true;
+  Result r = load(buildTestArtifact(options));
+  EXPECT_EQ(r.code, HEXMOE_STATUS_DATA_LOSS);
+  EXPECT_EQ(r.message, "test.hxm: executable 0: (cpu-x86_64) has 8 kernel launches for 9 kernels");
+}
+
 TEST_F(ArtifactTest, MissingKernelSymbol) {
   TestArtifactOptions options;
   options.missingKernel = true;

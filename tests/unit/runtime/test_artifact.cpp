@@ -34,6 +34,10 @@ struct BufferSpec {
   std::vector<Extent> shape;
 };
 
+/// A dispatch and how its kernel is launched: `workgroups` times
+/// ceil(dims[dim] / tile) when dim >= 0, else `workgroups`. Each kernel is
+/// launched by one dispatch, so the launch doubles as the executables'
+/// KernelLaunch for it.
 struct DispatchSpec {
   int kernel;
   std::vector<int> bindings;
@@ -42,7 +46,8 @@ struct DispatchSpec {
   int64_t tile = 1;
 };
 
-fb::Offset<Function> makeFunction(fb::FlatBufferBuilder& b, const char* name,
+/// Adds a function; records each dispatched kernel's launch in `launches`.
+fb::Offset<Function> makeFunction(fb::FlatBufferBuilder& b, std::vector<KernelLaunch>& launches, const char* name,
                                   const std::vector<const char*>& dims,
                                   const std::vector<BufferSpec>& buffers,
                                   const std::vector<DispatchSpec>& dispatches) {
@@ -52,8 +57,12 @@ fb::Offset<Function> makeFunction(fb::FlatBufferBuilder& b, const char* name,
   for (const BufferSpec& s : buffers)
     bufs.push_back(CreateBufferDirect(b, s.name, s.kind, s.index, s.type, &s.shape));
   std::vector<fb::Offset<Dispatch>> disps;
-  for (const DispatchSpec& d : dispatches)
-    disps.push_back(CreateDispatchDirect(b, d.kernel, &d.bindings, d.workgroups, d.dim, d.tile));
+  for (const DispatchSpec& d : dispatches) {
+    const Extent workload = d.dim >= 0 ? dim(d.dim) : fixed(1);
+    disps.push_back(CreateDispatchDirect(b, d.kernel, &d.bindings, &workload));
+    if (d.kernel >= 0 && d.kernel < static_cast<int>(launches.size()))
+      launches[d.kernel] = KernelLaunch(d.workgroups, d.dim >= 0 ? d.tile : 0);
+  }
   return CreateFunctionDirect(b, name, &dimNames, &bufs, &disps);
 }
 
@@ -89,16 +98,17 @@ std::vector<uint8_t> buildTestPayload(const TestArtifactOptions& options) {
   const auto kArg = BufferKind_argument, kRes = BufferKind_result, kTmp = BufferKind_transient;
   const auto f32 = ElementType_f32, i32 = ElementType_i32, i64 = ElementType_i64, bf16 = ElementType_bf16;
 
+  std::vector<KernelLaunch> launches(std::size(kKernels), KernelLaunch(1, 0));
   std::vector<fb::Offset<Function>> functions;
   functions.push_back(makeFunction(
-      b, "add_scale", {"T"},
+      b, launches, "add_scale", {"T"},
       {{"a", kArg, 0, f32, {dim(0), fixed(4)}},
        {"b", kArg, 1, f32, {dim(0), fixed(4)}},
        {"out", kRes, 0, f32, {dim(0), fixed(4)}},
        {"sum", kTmp, 0, f32, {dim(0), fixed(4)}}},
       {{options.badKernelIndex ? 99 : kAdd, {0, 1, 3}, 1, 0, 2}, {kScale2, {3, 2}, 2, 0, 4}}));
   functions.push_back(makeFunction(
-      b, "pair_sum", {"T", "U"},
+      b, launches, "pair_sum", {"T", "U"},
       {{"x", kArg, 0, f32, {dim(0), fixed(3)}},
        {"y", kArg, 1, f32, {dim(0, 2)}},
        {"z", kArg, 2, f32, {options.uninferableDim ? fixed(1) : dim(1)}},
@@ -106,12 +116,12 @@ std::vector<uint8_t> buildTestPayload(const TestArtifactOptions& options) {
        {"info", kRes, 1, i64, {options.uninferableDim ? dim(1) : fixed(2)}}},
       {{kPairSum, {0, 1, 3}, 1, 0, 1}, {kDimsInfo, {4}}}));
   functions.push_back(makeFunction(
-      b, "coverage", {"N"},
+      b, launches, "coverage", {"N"},
       {{"x", kArg, 0, i32, {dim(0)}}, {"counts", kRes, 0, i32, {dim(0)}}},
       {{kZero, {1}}, {kCount, {1}, 1, 0, 1}, {kDouble, {1}, 3}}));
-  functions.push_back(makeFunction(b, "variant", {}, {{"tag", kRes, 0, i32, {fixed(1)}}}, {{kTag, {0}}}));
+  functions.push_back(makeFunction(b, launches, "variant", {}, {{"tag", kRes, 0, i32, {fixed(1)}}}, {{kTag, {0}}}));
   functions.push_back(makeFunction(
-      b, "bf16_widen", {"N"},
+      b, launches, "bf16_widen", {"N"},
       {{"x", kArg, 0, bf16, {dim(0)}}, {"out", kRes, 0, f32, {dim(0)}}},
       {{kBf16, {0, 1}, 1, 0, 64}}));
 
@@ -121,13 +131,14 @@ std::vector<uint8_t> buildTestPayload(const TestArtifactOptions& options) {
     kernels.push_back(CreateKernelDirect(b, name, kNumBindings[k]));
   }
 
+  if (options.missingLaunch) launches.pop_back();
   std::vector<fb::Offset<Executable>> variants;
   for (const TestVariant& v : options.variants) {
     std::vector<fb::Offset<fb::String>> features;
     for (const std::string& f : v.features) features.push_back(b.CreateString(f));
     const std::vector<uint8_t> so = testKernelLibrary(v.tag);
     b.ForceVectorAlignment(so.size(), 1, 64);
-    variants.push_back(CreateExecutableDirect(b, v.format.c_str(), v.isa.c_str(), &features, &so));
+    variants.push_back(CreateExecutableDirect(b, v.format.c_str(), v.isa.c_str(), &features, &launches, &so));
   }
 
   FinishArtifactBuffer(b, CreateArtifactDirect(b, "runtime test", "tests/unit/runtime/test_artifact.cpp",

@@ -35,6 +35,8 @@ struct TestArtifactOptions {
   bool missingKernel = false;
   /// A dispatch names a kernel index past the end of the kernel table.
   bool badKernelIndex = false;
+  /// Executables record one kernel launch fewer than there are kernels.
+  bool missingLaunch = false;
   /// pair_sum's U appears in no argument (only in a result).
   bool uninferableDim = false;
 

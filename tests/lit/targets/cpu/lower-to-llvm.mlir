@@ -1,6 +1,6 @@
-// RUN: hexmoe-opt %examples/mixtral_layer.mlir -moe-decompose-layer -moe-fuse-experts -moe-cpu-outline-kernels -moe-cpu-lower-to-llvm | FileCheck %s --check-prefix=AVX2
-// RUN: hexmoe-opt %examples/mixtral_layer.mlir -moe-decompose-layer -moe-fuse-experts -moe-cpu-outline-kernels=vector-width=16 -moe-cpu-lower-to-llvm | FileCheck %s --check-prefix=AVX512
-// RUN: hexmoe-opt %examples/deepseek_v3_layer.mlir -moe-decompose-layer -moe-fuse-experts -moe-cpu-outline-kernels -moe-cpu-lower-to-llvm | FileCheck %s --check-prefix=NOLIBM
+// RUN: hexmoe-opt %examples/mixtral_layer.mlir -moe-decompose-layer -moe-fuse-experts -moe-plan-launches -moe-cpu-generate-kernels -moe-cpu-lower-to-llvm | FileCheck %s --check-prefix=AVX2
+// RUN: hexmoe-opt %examples/mixtral_layer.mlir -moe-decompose-layer -moe-fuse-experts -moe-plan-launches -moe-cpu-generate-kernels=vector-width=16 -moe-cpu-lower-to-llvm | FileCheck %s --check-prefix=AVX512
+// RUN: hexmoe-opt %examples/deepseek_v3_layer.mlir -moe-decompose-layer -moe-fuse-experts -moe-plan-launches -moe-cpu-generate-kernels -moe-cpu-lower-to-llvm | FileCheck %s --check-prefix=NOLIBM
 
 // Kernels lower completely to the LLVM dialect with the ABI of kernel_abi.h,
 // and the expert loops keep fused multiply-adds on full vector registers.

@@ -1,8 +1,8 @@
-// RUN: hexmoe-opt %s -split-input-file -moe-cpu-outline-kernels -verify-diagnostics
+// RUN: hexmoe-opt %s -split-input-file -moe-plan-launches -verify-diagnostics
 
 func.func @unfused(%h: tensor<?x64xf32>, %r: tensor<8x64xf32>, %g: tensor<8x32x64xf32>,
                    %u: tensor<8x32x64xf32>, %d: tensor<8x64x32xf32>) -> tensor<?x64xf32> {
-  // expected-error @+1 {{must be lowered to grouped kernel ops before moe-cpu-outline-kernels (run moe-decompose-layer and moe-fuse-experts first)}}
+  // expected-error @+1 {{must be lowered to grouped kernel ops before moe-plan-launches (run moe-decompose-layer and moe-fuse-experts first)}}
   %0 = moe.layer softmax %h, %r top_k 2 experts(%g, %u, %d)
       : (tensor<?x64xf32>, tensor<8x64xf32>, tensor<8x32x64xf32>, tensor<8x32x64xf32>, tensor<8x64x32xf32>) -> tensor<?x64xf32>
   return %0 : tensor<?x64xf32>
@@ -18,7 +18,7 @@ func.func @passthrough(%h: tensor<?x64xf32>) -> tensor<?x64xf32> {
 // -----
 
 func.func @foreign(%h: tensor<4x64xf32>) -> tensor<4x64xf32> {
-  // expected-error @+1 {{'arith.addf' op is not supported by the cpu target}}
+  // expected-error @+1 {{'arith.addf' op has no kernel: it cannot be part of a launch plan}}
   %0 = arith.addf %h, %h : tensor<4x64xf32>
   return %0 : tensor<4x64xf32>
 }

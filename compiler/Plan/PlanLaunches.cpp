@@ -1,0 +1,228 @@
+//===- PlanLaunches.cpp - kernel-level moe ops → launch plan + kernels ----===//
+//
+// One buffer per tensor, one kernel function per op, one moe.launch_plan per
+// function (Passes.td). Every dynamic extent of an MoE layer is the token
+// count T or a multiple of it (T*K token copies), so buffers are sized from
+// T alone at each call.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Plan/Passes.h"
+
+#include "dialects/moe/IR/MoEOps.h"
+
+#include "mlir/IR/Builders.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace hexmoe::compiler {
+#define GEN_PASS_DEF_MOEPLANLAUNCHES
+#include "compiler/Plan/Passes.h.inc"
+} // namespace hexmoe::compiler
+
+using namespace mlir;
+using namespace hexmoe;
+using moe::BufferKind;
+using moe::ExtentAttr;
+
+namespace {
+
+struct Buffer {
+  BufferKind kind;
+  int64_t index = 0;
+  std::string name;
+  Type elementType;
+  SmallVector<ExtentAttr> shape;
+};
+
+int64_t staticDim(Value v, unsigned i) { return cast<RankedTensorType>(v.getType()).getDimSize(i); }
+
+/// Plans one function.
+class FunctionPlanner {
+public:
+  FunctionPlanner(ModuleOp module, func::FuncOp func) : module_(module), func_(func), b_(func.getContext()) {}
+
+  LogicalResult run();
+
+private:
+  LogicalResult addArguments();
+  LogicalResult plan(Operation *op);
+  ExtentAttr rowsOf(Value v) { return buffers_[bufferIndex_.lookup(v)].shape[0]; }
+  ExtentAttr fixed(int64_t n) { return ExtentAttr::getStatic(func_.getContext(), n); }
+  void addTransient(Value v, StringRef name, SmallVector<ExtentAttr> shape);
+  /// Moves `op` into kernel function `<func>_<n>_<kind>` covering `workload`
+  /// and records its dispatch.
+  void outline(Operation *op, StringRef kind, ExtentAttr workload);
+
+  ModuleOp module_;
+  func::FuncOp func_;
+  OpBuilder b_;
+  SmallVector<std::string> dimNames_;
+  SmallVector<Buffer> buffers_;
+  llvm::DenseMap<Value, int32_t> bufferIndex_;
+  struct Dispatch {
+    std::string kernel;
+    SmallVector<int32_t> bindings;
+    ExtentAttr workload;
+  };
+  SmallVector<Dispatch> dispatches_;
+};
+
+LogicalResult FunctionPlanner::addArguments() {
+  for (BlockArgument arg : func_.getArguments()) {
+    auto type = dyn_cast<RankedTensorType>(arg.getType());
+    if (!type)
+      return func_.emitError() << "argument " << arg.getArgNumber() << " must be a ranked tensor, got "
+                               << arg.getType();
+    Buffer buf;
+    auto nameAttr = func_.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "moe.name");
+    buf.name = nameAttr ? nameAttr.str() : "arg" + std::to_string(arg.getArgNumber());
+    buf.kind = BufferKind::argument;
+    buf.index = arg.getArgNumber();
+    buf.elementType = type.getElementType();
+    for (int64_t d : type.getShape()) {
+      if (!ShapedType::isDynamic(d)) {
+        buf.shape.push_back(fixed(d));
+        continue;
+      }
+      if (dimNames_.empty()) dimNames_.push_back("T");
+      buf.shape.push_back(ExtentAttr::getDynamic(func_.getContext(), 0));
+    }
+    bufferIndex_[arg] = buffers_.size();
+    buffers_.push_back(std::move(buf));
+  }
+  return success();
+}
+
+void FunctionPlanner::addTransient(Value v, StringRef name, SmallVector<ExtentAttr> shape) {
+  Buffer buf;
+  buf.kind = BufferKind::transient;
+  buf.name = name.str();
+  buf.elementType = cast<RankedTensorType>(v.getType()).getElementType();
+  buf.shape = std::move(shape);
+  bufferIndex_[v] = buffers_.size();
+  buffers_.push_back(std::move(buf));
+}
+
+void FunctionPlanner::outline(Operation *op, StringRef kind, ExtentAttr workload) {
+  Dispatch d;
+  d.kernel = (func_.getName() + "_" + Twine(dispatches_.size()) + "_" + kind).str();
+  // The binding order of every kernel: the op's operands, then its results.
+  for (Value v : op->getOperands()) d.bindings.push_back(bufferIndex_.lookup(v));
+  for (Value v : op->getResults()) d.bindings.push_back(bufferIndex_.lookup(v));
+  d.workload = workload;
+
+  OpBuilder::InsertionGuard guard(b_);
+  b_.setInsertionPoint(func_);
+  auto kernel = func::FuncOp::create(b_, op->getLoc(), d.kernel,
+                                     b_.getFunctionType(op->getOperandTypes(), op->getResultTypes()));
+  kernel.setPrivate();
+  kernel->setAttr(compiler::kWorkloadAttr, workload);
+  Block *entry = kernel.addEntryBlock();
+  b_.setInsertionPointToStart(entry);
+  IRMapping mapping;
+  mapping.map(op->getOperands(), entry->getArguments());
+  Operation *moved = b_.clone(*op, mapping);
+  func::ReturnOp::create(b_, op->getLoc(), moved->getResults());
+  dispatches_.push_back(std::move(d));
+}
+
+LogicalResult FunctionPlanner::plan(Operation *op) {
+  auto name = [&](StringRef what) {
+    return (op->getName().stripDialect() + "." + what + "." + Twine(dispatches_.size())).str();
+  };
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case<moe::RouterOp>([&](moe::RouterOp r) {
+        ExtentAttr t = rowsOf(r.getHidden());
+        int64_t k = r.getTopK();
+        addTransient(r.getIds(), name("ids"), {t, fixed(k)});
+        addTransient(r.getWeights(), name("weights"), {t, fixed(k)});
+        outline(op, "router", t);
+        return success();
+      })
+      .Case<moe::SortByExpertOp>([&](moe::SortByExpertOp s) {
+        ExtentAttr t = rowsOf(s.getIds());
+        int64_t k = staticDim(s.getIds(), 1), e = s.getNumExperts();
+        addTransient(s.getOffsets(), name("offsets"), {fixed(e + 1)});
+        addTransient(s.getCopies(), name("copies"), {t.scaled(k)});
+        addTransient(s.getInverse(), name("inverse"), {t.scaled(k)});
+        outline(op, "sort_by_expert", t);
+        return success();
+      })
+      .Case<moe::GroupedGateUpOp>([&](moe::GroupedGateUpOp g) {
+        ExtentAttr t = rowsOf(g.getHidden());
+        bool grouped = static_cast<bool>(g.getOffsets());
+        int64_t rank = grouped ? 3 : 2;
+        int64_t inter = staticDim(g.getGate(), rank - 2);
+        addTransient(g.getOut(), name("act"), {grouped ? t.scaled(g.getTopK()) : t, fixed(inter)});
+        outline(op, grouped ? "expert_gate_up" : "dense_gate_up", t);
+        return success();
+      })
+      .Case<moe::GroupedDownOp>([&](moe::GroupedDownOp d) {
+        ExtentAttr rows = rowsOf(d.getAct());
+        bool grouped = static_cast<bool>(d.getOffsets());
+        int64_t h = staticDim(d.getDown(), (grouped ? 3 : 2) - 2);
+        addTransient(d.getOut(), name("out"), {rows, fixed(h)});
+        outline(op, grouped ? "expert_down" : "dense_down", rows);
+        return success();
+      })
+      .Case<moe::CombineOp>([&](moe::CombineOp c) {
+        ExtentAttr t = rowsOf(c.getWeights());
+        addTransient(c.getOut(), name("out"), {t, fixed(staticDim(c.getExpertOut(), 1))});
+        outline(op, "combine", t);
+        return success();
+      })
+      .Case<moe::LayerOp, moe::DispatchOp, moe::ExpertFfnOp, moe::FfnOp>([&](Operation *o) {
+        return o->emitOpError("must be lowered to grouped kernel ops before moe-plan-launches "
+                              "(run moe-decompose-layer and moe-fuse-experts first)");
+      })
+      .Default([&](Operation *o) { return o->emitOpError("has no kernel: it cannot be part of a launch plan"); });
+}
+
+LogicalResult FunctionPlanner::run() {
+  if (!func_.getBody().hasOneBlock()) return func_.emitError("must have a single block");
+  if (failed(addArguments())) return failure();
+  Block &body = func_.getBody().front();
+  for (Operation &op : body.without_terminator())
+    if (failed(plan(&op))) return failure();
+
+  // Results: each returned tensor must be one an op produced here.
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+    auto it = bufferIndex_.find(v);
+    if (it == bufferIndex_.end() || buffers_[it->second].kind != BufferKind::transient)
+      return ret.emitOpError() << "result " << i << " must be produced by a moe op of this function";
+    Buffer &buf = buffers_[it->second];
+    buf.kind = BufferKind::result;
+    buf.index = i;
+    buf.name = ret.getNumOperands() == 1 ? "out" : "out" + std::to_string(i);
+  }
+
+  b_.setInsertionPoint(func_);
+  auto plan = moe::LaunchPlanOp::create(b_, func_.getLoc(), func_.getName(), dimNames_);
+  b_.setInsertionPointToStart(&plan.getBody().front());
+  for (const Buffer &buf : buffers_) {
+    SmallVector<Attribute> shape(buf.shape.begin(), buf.shape.end());
+    moe::PlanBufferOp::create(b_, func_.getLoc(), buf.kind, buf.index, buf.name, buf.elementType,
+                              b_.getArrayAttr(shape));
+  }
+  for (const Dispatch &d : dispatches_)
+    moe::PlanDispatchOp::create(b_, func_.getLoc(), d.kernel, d.bindings, d.workload);
+  func_.erase();
+  return success();
+}
+
+struct MoEPlanLaunchesPass : public compiler::impl::MoEPlanLaunchesBase<MoEPlanLaunchesPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<func::FuncOp> funcs;
+    for (auto f : module.getOps<func::FuncOp>())
+      if (!f.isExternal() && !f->hasAttr(compiler::kWorkloadAttr)) funcs.push_back(f);
+    for (func::FuncOp f : funcs) {
+      FunctionPlanner planner(module, f);
+      if (failed(planner.run())) return signalPassFailure();
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,128 @@
+//===- GenerateKernels.cpp - kernel functions → CPU kernels ---------------===//
+//
+// moe-plan-launches leaves one kernel function per op, holding that op and
+// marked with the workload it covers. This pass replaces each by a function
+// of the CPU kernel ABI (runtime/schema/kernel_abi.h) of the same name,
+// generated for the op, with its binding count and launch shape:
+//
+//   moe.num_bindings  the op's operands plus its results
+//   moe.workgroups    workgroups per workload tile (or in all, untiled)
+//   moe.tile          workload elements per tile; 0 when not tiled
+//
+// so a dispatch over workload W runs workgroups * ceil(W / tile) workgroups.
+//
+//===----------------------------------------------------------------------===//
+#include "targets/cpu/Kernels.h"
+#include "targets/cpu/Passes.h"
+
+#include "compiler/Plan/Passes.h"
+#include "dialects/moe/IR/MoEOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace hexmoe::cpu {
+#define GEN_PASS_DEF_MOECPUGENERATEKERNELS
+#include "targets/cpu/Passes.h.inc"
+} // namespace hexmoe::cpu
+
+using namespace mlir;
+using namespace hexmoe;
+using namespace hexmoe::cpu;
+
+namespace {
+
+int64_t staticDim(Value v, unsigned i) { return cast<RankedTensorType>(v.getType()).getDimSize(i); }
+Type elementTypeOf(Value v) { return cast<RankedTensorType>(v.getType()).getElementType(); }
+
+KernelDim kernelDim(moe::ExtentAttr e) {
+  if (e.isStatic()) return {e.getStaticSize(), -1, 1};
+  return {-1, static_cast<int>(e.getDim()), e.getFactor()};
+}
+
+/// Emits the CPU kernel for `op` as `name`, covering `workload`.
+FailureOr<Launch> emitKernel(ModuleOp module, Operation *op, StringRef name, KernelDim t,
+                             const KernelConfig &config) {
+  const int numBindings = op->getNumOperands() + op->getNumResults();
+  KernelBuilder kb(module, op->getLoc(), name, numBindings, config);
+  return llvm::TypeSwitch<Operation *, FailureOr<Launch>>(op)
+      .Case<moe::RouterOp>([&](moe::RouterOp r) -> FailureOr<Launch> {
+        RouterSpec spec{staticDim(r.getHidden(), 1), staticDim(r.getWeight(), 0), static_cast<int64_t>(r.getTopK()),
+                        static_cast<int64_t>(r.getNGroup()), static_cast<int64_t>(r.getTopkGroup()),
+                        r.getScoring() == moe::Scoring::sigmoid, r.getNormTopkProb(),
+                        static_cast<bool>(r.getBias()), r.getRoutedScalingFactor().convertToDouble(),
+                        elementTypeOf(r.getWeight()), t};
+        return emitRouter(kb, spec);
+      })
+      .Case<moe::SortByExpertOp>([&](moe::SortByExpertOp s) -> FailureOr<Launch> {
+        return emitSortByExpert(kb, SortSpec{static_cast<int64_t>(s.getNumExperts()), staticDim(s.getIds(), 1), t});
+      })
+      .Case<moe::GroupedGateUpOp>([&](moe::GroupedGateUpOp g) -> FailureOr<Launch> {
+        bool grouped = static_cast<bool>(g.getOffsets());
+        int64_t rank = grouped ? 3 : 2;
+        GateUpSpec spec{staticDim(g.getHidden(), 1), staticDim(g.getGate(), rank - 2),
+                        grouped ? staticDim(g.getGate(), 0) : 1, static_cast<int64_t>(g.getTopK()), grouped,
+                        g.getActivation() == moe::Activation::gelu, elementTypeOf(g.getGate()), t};
+        return emitGateUp(kb, spec);
+      })
+      .Case<moe::GroupedDownOp>([&](moe::GroupedDownOp d) -> FailureOr<Launch> {
+        bool grouped = static_cast<bool>(d.getOffsets());
+        int64_t rank = grouped ? 3 : 2;
+        DownSpec spec{staticDim(d.getDown(), rank - 2), staticDim(d.getAct(), 1),
+                      grouped ? staticDim(d.getDown(), 0) : 1, grouped, elementTypeOf(d.getDown()), t};
+        return emitDown(kb, spec);
+      })
+      .Case<moe::CombineOp>([&](moe::CombineOp c) -> FailureOr<Launch> {
+        CombineSpec spec{staticDim(c.getExpertOut(), 1), staticDim(c.getWeights(), 1),
+                         static_cast<bool>(c.getShared()), t};
+        return emitCombine(kb, spec);
+      })
+      .Default([&](Operation *o) -> FailureOr<Launch> {
+        kb.func().erase();
+        return o->emitOpError("is not supported by the cpu target");
+      });
+}
+
+struct MoECpuGenerateKernelsPass
+    : public hexmoe::cpu::impl::MoECpuGenerateKernelsBase<MoECpuGenerateKernelsPass> {
+  using MoECpuGenerateKernelsBase::MoECpuGenerateKernelsBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (vectorWidth != 4 && vectorWidth != 8 && vectorWidth != 16) {
+      module.emitError() << "vector-width must be 4, 8 or 16, got " << static_cast<int64_t>(vectorWidth);
+      return signalPassFailure();
+    }
+    KernelConfig config;
+    config.vectorWidth = vectorWidth;
+    SmallVector<func::FuncOp> kernels;
+    for (auto f : module.getOps<func::FuncOp>())
+      if (f->hasAttr(compiler::kWorkloadAttr)) kernels.push_back(f);
+    for (func::FuncOp f : kernels) {
+      auto workload = f->getAttrOfType<moe::ExtentAttr>(compiler::kWorkloadAttr);
+      Block &body = f.getBody().front();
+      if (!workload || body.getOperations().size() != 2) {
+        f.emitError("a kernel function holds one moe op and its return, with a #moe.extent workload");
+        return signalPassFailure();
+      }
+      Operation *op = &body.front();
+      const std::string name = f.getName().str();
+      f.setName(name + ".tensors");  // the generated kernel takes the name
+      FailureOr<Launch> launch = emitKernel(module, op, name, kernelDim(workload), config);
+      if (failed(launch)) return signalPassFailure();
+      auto kernel = cast<func::FuncOp>(SymbolTable::lookupSymbolIn(module, name));
+      Builder b(module.getContext());
+      kernel->setAttr("moe.workgroups", b.getI64IntegerAttr(launch->workgroups));
+      kernel->setAttr("moe.tile", b.getI64IntegerAttr(launch->perTokenTile ? launch->tile : 0));
+      f.erase();
+    }
+  }
+};
+
+} // namespace

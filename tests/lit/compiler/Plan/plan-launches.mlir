@@ -1,0 +1,40 @@
+// RUN: hexmoe-opt %s -moe-plan-launches | FileCheck %s
+// RUN: hexmoe-opt %s -moe-plan-launches | hexmoe-opt | FileCheck %s
+
+// Every op moves into a kernel function of its own that covers a workload;
+// its operands then its results are the kernel's bindings.
+// CHECK: func.func private @layer_0_router(%{{.*}}: tensor<?x64xf32>, %{{.*}}: tensor<8x64xf32>) -> (tensor<?x2xi32>, tensor<?x2xf32>) attributes {moe.workload = #moe.extent<d0>}
+// CHECK-NEXT: moe.router softmax
+// CHECK: func.func private @layer_1_sort_by_expert({{.*}} attributes {moe.workload = #moe.extent<d0>}
+// CHECK: func.func private @layer_2_expert_gate_up({{.*}} attributes {moe.workload = #moe.extent<d0>}
+// Token copies: the down projection covers T*2 rows.
+// CHECK: func.func private @layer_3_expert_down({{.*}} attributes {moe.workload = #moe.extent<d0 * 2>}
+// CHECK: func.func private @layer_4_combine(
+// One buffer per tensor, extents in T; the function becomes its plan.
+// CHECK: moe.launch_plan @layer dims ["T"] {
+// CHECK-NEXT: moe.plan.buffer argument 0 "hidden" : f32 [#moe.extent<d0>, #moe.extent<64>]
+// CHECK-NEXT: moe.plan.buffer argument 1 "arg1" : f32 [#moe.extent<8>, #moe.extent<64>]
+// CHECK-NEXT: moe.plan.buffer argument 2 "arg2" : bf16 [#moe.extent<8>, #moe.extent<32>, #moe.extent<64>]
+// CHECK:      moe.plan.buffer transient 0 "router.ids.0" : i32 [#moe.extent<d0>, #moe.extent<2>]
+// CHECK:      moe.plan.buffer transient 0 "sort_by_expert.copies.1" : i32 [#moe.extent<d0 * 2>]
+// CHECK:      moe.plan.buffer transient 0 "grouped_gate_up.act.2" : f32 [#moe.extent<d0 * 2>, #moe.extent<32>]
+// CHECK:      moe.plan.buffer result 0 "out" : f32 [#moe.extent<d0>, #moe.extent<64>]
+// CHECK-NEXT: moe.plan.dispatch @layer_0_router([0, 1, 5, 6]) over <d0>
+// CHECK-NEXT: moe.plan.dispatch @layer_1_sort_by_expert([5, 7, 8, 9]) over <d0>
+// CHECK-NEXT: moe.plan.dispatch @layer_2_expert_gate_up([0, 2, 3, 8, 7, 10]) over <d0>
+// CHECK-NEXT: moe.plan.dispatch @layer_3_expert_down([10, 4, 7, 11]) over <d0 * 2>
+// CHECK-NEXT: moe.plan.dispatch @layer_4_combine([11, 9, 6, 12]) over <d0>
+// CHECK-NOT: func.func @layer(
+func.func @layer(%h: tensor<?x64xf32> {moe.name = "hidden"}, %r: tensor<8x64xf32>,
+                 %g: tensor<8x32x64xbf16>, %u: tensor<8x32x64xbf16>, %d: tensor<8x64x32xbf16>) -> tensor<?x64xf32> {
+  %ids, %w = moe.router softmax %h, %r top_k 2 {norm_topk_prob}
+      : (tensor<?x64xf32>, tensor<8x64xf32>) -> (tensor<?x2xi32>, tensor<?x2xf32>)
+  %offsets, %copies, %inverse = moe.sort_by_expert %ids experts 8
+      : (tensor<?x2xi32>) -> (tensor<9xi32>, tensor<?xi32>, tensor<?xi32>)
+  %a = moe.grouped_gate_up silu %h, %g, %u gather(%copies, %offsets) {top_k = 2 : i64}
+      : (tensor<?x64xf32>, tensor<8x32x64xbf16>, tensor<8x32x64xbf16>, tensor<?xi32>, tensor<9xi32>) -> tensor<?x32xf32>
+  %y = moe.grouped_down %a, %d offsets %offsets
+      : (tensor<?x32xf32>, tensor<8x64x32xbf16>, tensor<9xi32>) -> tensor<?x64xf32>
+  %out = moe.combine %y, %inverse, %w : (tensor<?x64xf32>, tensor<?xi32>, tensor<?x2xf32>) -> tensor<?x64xf32>
+  return %out : tensor<?x64xf32>
+}
