@@ -29,10 +29,10 @@ class Runtime:
         lib.hexmoe_module_release.argtypes = [vp]
         lib.hexmoe_module_function.argtypes = [vp, sz]
         lib.hexmoe_module_function.restype = vp
-        lib.hexmoe_buffer_create.argtypes = [vp, ctypes.c_int, sz, ctypes.POINTER(ctypes.c_int64),
+        lib.hexmoe_tensor_create.argtypes = [vp, ctypes.c_int, sz, ctypes.POINTER(ctypes.c_int64),
                                              vp, ctypes.POINTER(vp)]
-        lib.hexmoe_buffer_create.restype = vp
-        lib.hexmoe_buffer_release.argtypes = [vp]
+        lib.hexmoe_tensor_create.restype = vp
+        lib.hexmoe_tensor_release.argtypes = [vp]
         lib.hexmoe_function_invoke.argtypes = [vp, ctypes.POINTER(vp), sz, ctypes.POINTER(vp), sz]
         lib.hexmoe_function_invoke.restype = vp
         self.handle = vp()
@@ -54,7 +54,7 @@ class Runtime:
         a = np.ascontiguousarray(array, dtype=np.float32)
         shape = (ctypes.c_int64 * a.ndim)(*a.shape)
         out = ctypes.c_void_p()
-        self._check(self.lib.hexmoe_buffer_create(self.handle, _F32, a.ndim, shape,
+        self._check(self.lib.hexmoe_tensor_create(self.handle, _F32, a.ndim, shape,
                                                   a.ctypes.data_as(ctypes.c_void_p),
                                                   ctypes.byref(out)))
         return out

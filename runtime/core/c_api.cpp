@@ -63,13 +63,13 @@ hexmoe_status_t guarded(Body&& body) {
 
 Runtime* unwrap(const hexmoe_runtime_t* p) { return reinterpret_cast<Runtime*>(const_cast<hexmoe_runtime_t*>(p)); }
 Module* unwrap(const hexmoe_module_t* p) { return reinterpret_cast<Module*>(const_cast<hexmoe_module_t*>(p)); }
-Tensor* unwrap(const hexmoe_buffer_t* p) { return reinterpret_cast<Tensor*>(const_cast<hexmoe_buffer_t*>(p)); }
+Tensor* unwrap(const hexmoe_tensor_t* p) { return reinterpret_cast<Tensor*>(const_cast<hexmoe_tensor_t*>(p)); }
 Function* unwrap(const hexmoe_function_t* p) {
   return reinterpret_cast<Function*>(const_cast<hexmoe_function_t*>(p));
 }
 hexmoe_runtime_t* wrap(Runtime* p) { return reinterpret_cast<hexmoe_runtime_t*>(p); }
 hexmoe_module_t* wrap(Module* p) { return reinterpret_cast<hexmoe_module_t*>(p); }
-hexmoe_buffer_t* wrap(Tensor* p) { return reinterpret_cast<hexmoe_buffer_t*>(p); }
+hexmoe_tensor_t* wrap(Tensor* p) { return reinterpret_cast<hexmoe_tensor_t*>(p); }
 hexmoe_function_t* wrap(Function* p) { return reinterpret_cast<hexmoe_function_t*>(p); }
 
 Status nullArgument(const char* what) { return hexmoe::invalidArgument(std::string(what) + " is null"); }
@@ -308,17 +308,17 @@ const char* hexmoe_element_type_name(hexmoe_element_type_t type) {
   return hexmoe::isValidElementType(raw) ? hexmoe::elementTypeName(static_cast<hexmoe::ElementType>(raw)) : "?";
 }
 
-hexmoe_status_t hexmoe_buffer_create(hexmoe_runtime_t* runtime, hexmoe_element_type_t type, size_t rank,
-                                     const int64_t* shape, const void* data, hexmoe_buffer_t** out_buffer) {
-  return hexmoe_buffer_create_on_device(runtime, 0, type, rank, shape, data, out_buffer);
+hexmoe_status_t hexmoe_tensor_create(hexmoe_runtime_t* runtime, hexmoe_element_type_t type, size_t rank,
+                                     const int64_t* shape, const void* data, hexmoe_tensor_t** out_tensor) {
+  return hexmoe_tensor_create_on_device(runtime, 0, type, rank, shape, data, out_tensor);
 }
 
-hexmoe_status_t hexmoe_buffer_create_on_device(hexmoe_runtime_t* runtime, size_t device, hexmoe_element_type_t type,
+hexmoe_status_t hexmoe_tensor_create_on_device(hexmoe_runtime_t* runtime, size_t device, hexmoe_element_type_t type,
                                                size_t rank, const int64_t* shape, const void* data,
-                                               hexmoe_buffer_t** out_buffer) {
+                                               hexmoe_tensor_t** out_tensor) {
   return guarded([&]() -> Status {
     if (!runtime) return nullArgument("runtime");
-    if (!out_buffer) return nullArgument("out_buffer");
+    if (!out_tensor) return nullArgument("out_tensor");
     HEXMOE_RETURN_IF_ERROR(checkType(type));
     hexmoe::Shape dims;
     HEXMOE_RETURN_IF_ERROR(shapeFrom(rank, shape, dims));
@@ -334,17 +334,17 @@ hexmoe_status_t hexmoe_buffer_create_on_device(hexmoe_runtime_t* runtime, size_t
       std::vector<uint8_t> zeros(tensor->byteSize());
       HEXMOE_RETURN_IF_ERROR(buffer.write(0, zeros.data(), zeros.size()));
     }
-    *out_buffer = wrap(tensor.detach());
+    *out_tensor = wrap(tensor.detach());
     return hexmoe::okStatus();
   });
 }
 
-hexmoe_status_t hexmoe_buffer_wrap(hexmoe_runtime_t* runtime, hexmoe_element_type_t type, size_t rank,
+hexmoe_status_t hexmoe_tensor_wrap(hexmoe_runtime_t* runtime, hexmoe_element_type_t type, size_t rank,
                                    const int64_t* shape, void* data, void (*release)(void* user, void* data),
-                                   void* user, hexmoe_buffer_t** out_buffer) {
+                                   void* user, hexmoe_tensor_t** out_tensor) {
   return guarded([&]() -> Status {
     if (!runtime) return nullArgument("runtime");
-    if (!out_buffer) return nullArgument("out_buffer");
+    if (!out_tensor) return nullArgument("out_tensor");
     HEXMOE_RETURN_IF_ERROR(checkType(type));
     hexmoe::Shape dims;
     HEXMOE_RETURN_IF_ERROR(shapeFrom(rank, shape, dims));
@@ -353,71 +353,71 @@ hexmoe_status_t hexmoe_buffer_wrap(hexmoe_runtime_t* runtime, hexmoe_element_typ
     HEXMOE_ASSIGN_OR_RETURN(Ref<Tensor> tensor,
                             Tensor::wrap(Ref<Runtime>::share(unwrap(runtime)), 0, static_cast<hexmoe::ElementType>(type),
                                          std::move(dims), data, std::move(onRelease)));
-    *out_buffer = wrap(tensor.detach());
+    *out_tensor = wrap(tensor.detach());
     return hexmoe::okStatus();
   });
 }
 
-hexmoe_status_t hexmoe_buffer_copy(const hexmoe_buffer_t* buffer, size_t device, hexmoe_buffer_t** out_buffer) {
+hexmoe_status_t hexmoe_tensor_copy(const hexmoe_tensor_t* tensor, size_t device, hexmoe_tensor_t** out_tensor) {
   return guarded([&]() -> Status {
-    if (!buffer) return nullArgument("buffer");
-    if (!out_buffer) return nullArgument("out_buffer");
-    HEXMOE_ASSIGN_OR_RETURN(Ref<Tensor> copy, unwrap(buffer)->copyTo(device));
-    *out_buffer = wrap(copy.detach());
+    if (!tensor) return nullArgument("tensor");
+    if (!out_tensor) return nullArgument("out_tensor");
+    HEXMOE_ASSIGN_OR_RETURN(Ref<Tensor> copy, unwrap(tensor)->copyTo(device));
+    *out_tensor = wrap(copy.detach());
     return hexmoe::okStatus();
   });
 }
 
-size_t hexmoe_buffer_device(const hexmoe_buffer_t* buffer) { return buffer ? unwrap(buffer)->device() : 0; }
+size_t hexmoe_tensor_device(const hexmoe_tensor_t* tensor) { return tensor ? unwrap(tensor)->device() : 0; }
 
-void hexmoe_buffer_retain(hexmoe_buffer_t* buffer) {
-  if (buffer) unwrap(buffer)->retain();
+void hexmoe_tensor_retain(hexmoe_tensor_t* tensor) {
+  if (tensor) unwrap(tensor)->retain();
 }
 
-void hexmoe_buffer_release(hexmoe_buffer_t* buffer) {
-  if (buffer) unwrap(buffer)->release();
+void hexmoe_tensor_release(hexmoe_tensor_t* tensor) {
+  if (tensor) unwrap(tensor)->release();
 }
 
-hexmoe_element_type_t hexmoe_buffer_element_type(const hexmoe_buffer_t* buffer) {
-  return buffer ? static_cast<hexmoe_element_type_t>(unwrap(buffer)->type()) : HEXMOE_F32;
+hexmoe_element_type_t hexmoe_tensor_element_type(const hexmoe_tensor_t* tensor) {
+  return tensor ? static_cast<hexmoe_element_type_t>(unwrap(tensor)->type()) : HEXMOE_F32;
 }
 
-size_t hexmoe_buffer_rank(const hexmoe_buffer_t* buffer) { return buffer ? unwrap(buffer)->shape().size() : 0; }
+size_t hexmoe_tensor_rank(const hexmoe_tensor_t* tensor) { return tensor ? unwrap(tensor)->shape().size() : 0; }
 
-const int64_t* hexmoe_buffer_shape(const hexmoe_buffer_t* buffer) {
-  return buffer ? unwrap(buffer)->shape().data() : nullptr;
+const int64_t* hexmoe_tensor_shape(const hexmoe_tensor_t* tensor) {
+  return tensor ? unwrap(tensor)->shape().data() : nullptr;
 }
 
-int64_t hexmoe_buffer_element_count(const hexmoe_buffer_t* buffer) {
-  return buffer ? unwrap(buffer)->elementCount() : 0;
+int64_t hexmoe_tensor_element_count(const hexmoe_tensor_t* tensor) {
+  return tensor ? unwrap(tensor)->elementCount() : 0;
 }
 
-size_t hexmoe_buffer_byte_size(const hexmoe_buffer_t* buffer) { return buffer ? unwrap(buffer)->byteSize() : 0; }
+size_t hexmoe_tensor_byte_size(const hexmoe_tensor_t* tensor) { return tensor ? unwrap(tensor)->byteSize() : 0; }
 
-hexmoe_status_t hexmoe_buffer_map(hexmoe_buffer_t* buffer, void** out_data) {
+hexmoe_status_t hexmoe_tensor_map(hexmoe_tensor_t* tensor, void** out_data) {
   return guarded([&]() -> Status {
-    if (!buffer) return nullArgument("buffer");
+    if (!tensor) return nullArgument("tensor");
     if (!out_data) return nullArgument("out_data");
-    void* host = unwrap(buffer)->buffer().hostPointer();
-    if (!host) return hexmoe::unavailable("the buffer is not host-visible; use hexmoe_buffer_read/write");
+    void* host = unwrap(tensor)->buffer().hostPointer();
+    if (!host) return hexmoe::unavailable("the tensor is not host-visible; use hexmoe_tensor_read/write");
     *out_data = host;
     return hexmoe::okStatus();
   });
 }
 
-hexmoe_status_t hexmoe_buffer_read(const hexmoe_buffer_t* buffer, void* dst, size_t size) {
+hexmoe_status_t hexmoe_tensor_read(const hexmoe_tensor_t* tensor, void* dst, size_t size) {
   return guarded([&]() -> Status {
-    if (!buffer) return nullArgument("buffer");
+    if (!tensor) return nullArgument("tensor");
     if (size && !dst) return nullArgument("dst");
-    return unwrap(buffer)->buffer().read(0, dst, size);
+    return unwrap(tensor)->buffer().read(0, dst, size);
   });
 }
 
-hexmoe_status_t hexmoe_buffer_write(hexmoe_buffer_t* buffer, const void* src, size_t size) {
+hexmoe_status_t hexmoe_tensor_write(hexmoe_tensor_t* tensor, const void* src, size_t size) {
   return guarded([&]() -> Status {
-    if (!buffer) return nullArgument("buffer");
+    if (!tensor) return nullArgument("tensor");
     if (size && !src) return nullArgument("src");
-    return unwrap(buffer)->buffer().write(0, src, size);
+    return unwrap(tensor)->buffer().write(0, src, size);
   });
 }
 
@@ -552,16 +552,16 @@ hexmoe_status_t hexmoe_function_result(const hexmoe_function_t* function, size_t
   return tensorInfo(function, index, false, out_info);
 }
 
-hexmoe_status_t hexmoe_function_invoke(hexmoe_function_t* function, hexmoe_buffer_t* const* inputs,
-                                       size_t input_count, hexmoe_buffer_t** outputs, size_t output_count) {
+hexmoe_status_t hexmoe_function_invoke(hexmoe_function_t* function, hexmoe_tensor_t* const* inputs,
+                                       size_t input_count, hexmoe_tensor_t** outputs, size_t output_count) {
   if (!function) return toC(nullArgument("function"));
   return hexmoe_function_invoke_on_device(function, unwrap(function)->module().defaultDevice(), inputs, input_count,
                                           outputs, output_count);
 }
 
 hexmoe_status_t hexmoe_function_invoke_on_device(hexmoe_function_t* function, size_t device,
-                                                 hexmoe_buffer_t* const* inputs, size_t input_count,
-                                                 hexmoe_buffer_t** outputs, size_t output_count) {
+                                                 hexmoe_tensor_t* const* inputs, size_t input_count,
+                                                 hexmoe_tensor_t** outputs, size_t output_count) {
   return guarded([&]() -> Status {
     if (!function) return nullArgument("function");
     if (input_count && !inputs) return nullArgument("inputs");

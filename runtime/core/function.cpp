@@ -147,7 +147,7 @@ Status Function::inferDims(Tensor* const* inputs) {
   for (size_t i = 0; i < arguments_.size(); ++i) {
     const TensorDecl& decl = arguments_[i];
     const Tensor* t = inputs[i];
-    if (!t) return invalidArgument(argumentLabel(i) + ": no buffer given");
+    if (!t) return invalidArgument(argumentLabel(i) + ": no tensor given");
     // "f32 [T,4]": the declaration, spaced as formatTensorType spaces shapes.
     std::string expected = declString(decl);
     expected.insert(expected.find('['), " ");
@@ -222,7 +222,7 @@ Status Function::invokeOn(size_t deviceIndex, Tensor* const* inputs, size_t inpu
   // this device can address it, as CPU devices do host memory.
   auto unbindable = [&](const Tensor& t, const std::string& label) {
     return invalidArgument(label + " lives on " + t.deviceName() + ", which " + device.info().name +
-                           " cannot use in place; copy it there first (hexmoe_buffer_copy)");
+                           " cannot use in place; copy it there first (hexmoe_tensor_copy)");
   };
   for (size_t i = 0; i < arguments_.size(); ++i) {
     if (!device.canBind(inputs[i]->buffer())) return unbindable(*inputs[i], argumentLabel(i));
@@ -236,11 +236,11 @@ Status Function::invokeOn(size_t deviceIndex, Tensor* const* inputs, size_t inpu
     Tensor* target = outputs[r].get();
     if (target) {
       if (target->type() != decl.type || target->shape() != shape)
-        return invalidArgument(label + ": the output buffer is " + target->typeString() + ", expected " +
+        return invalidArgument(label + ": the output tensor is " + target->typeString() + ", expected " +
                                formatTensorType(decl.type, shape));
       for (size_t i = 0; i < inputCount; ++i)
-        if (inputs[i] == target) return invalidArgument(label + ": the output buffer is also " + argumentLabel(i));
-      if (!device.canBind(target->buffer())) return unbindable(*target, label + ": the output buffer");
+        if (inputs[i] == target) return invalidArgument(label + ": the output tensor is also " + argumentLabel(i));
+      if (!device.canBind(target->buffer())) return unbindable(*target, label + ": the output tensor");
     } else {
       StatusOr<Ref<Tensor>> made = Tensor::allocate(module_.runtimeRef(), deviceIndex, decl.type, std::move(shape));
       if (!made.ok()) return std::move(made).status().withPrefix(label + ": ").at(__FILE__, __LINE__);

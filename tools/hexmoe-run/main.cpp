@@ -94,7 +94,7 @@ struct Options {
   std::string driverOptions;  // "driver.key=value;..."
 };
 
-using hexmoe::api::BufferPtr;
+using hexmoe::api::TensorPtr;
 using hexmoe::api::ModulePtr;
 using hexmoe::api::RuntimePtr;
 using hexmoe::api::StatusPtr;
@@ -256,7 +256,7 @@ hexmoe_function_t* pickFunction(const hexmoe_module_t* module, const std::string
 }
 
 /// Reads --input number `index` for its argument and makes a buffer of it.
-BufferPtr loadInput(hexmoe_runtime_t* runtime, const hexmoe_function_t* fn, size_t index, const std::string& spec) {
+TensorPtr loadInput(hexmoe_runtime_t* runtime, const hexmoe_function_t* fn, size_t index, const std::string& spec) {
   hexmoe_tensor_info_t info;
   check(hexmoe_function_argument(fn, index, &info));
   const std::string label = "argument " + std::to_string(index) + " (" + info.name + ")";
@@ -271,11 +271,11 @@ BufferPtr loadInput(hexmoe_runtime_t* runtime, const hexmoe_function_t* fn, size
   } else if (!hexmoe::tools::parseValues(spec, info.element_type, tensor, error)) {
     throw Failure{label + ": " + error + " in --input=" + spec};
   }
-  hexmoe_buffer_t* buffer = nullptr;
-  check(hexmoe_buffer_create(runtime, tensor.type, tensor.shape.size(), tensor.shape.data(), tensor.data.data(),
+  hexmoe_tensor_t* buffer = nullptr;
+  check(hexmoe_tensor_create(runtime, tensor.type, tensor.shape.size(), tensor.shape.data(), tensor.data.data(),
                              &buffer),
         label + ": ");
-  return BufferPtr(buffer);
+  return TensorPtr(buffer);
 }
 
 /// Adds the input's source to the runtime's "argument N (name): ..." errors.
@@ -287,13 +287,13 @@ std::string withSource(const std::string& message, const std::vector<std::string
   return message + " from --input=" + spec;
 }
 
-std::vector<int64_t> shapeOf(const hexmoe_buffer_t* b) {
-  const int64_t* s = hexmoe_buffer_shape(b);
-  return std::vector<int64_t>(s, s + hexmoe_buffer_rank(b));
+std::vector<int64_t> shapeOf(const hexmoe_tensor_t* b) {
+  const int64_t* s = hexmoe_tensor_shape(b);
+  return std::vector<int64_t>(s, s + hexmoe_tensor_rank(b));
 }
 
-std::string typeText(const hexmoe_buffer_t* b) {
-  std::string s = std::string(hexmoe_element_type_name(hexmoe_buffer_element_type(b))) + " [";
+std::string typeText(const hexmoe_tensor_t* b) {
+  std::string s = std::string(hexmoe_element_type_name(hexmoe_tensor_element_type(b))) + " [";
   const std::vector<int64_t> shape = shapeOf(b);
   for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
   return s + "]";
@@ -345,14 +345,14 @@ int run(const Options& o) {
     if (out.size() < 2 || out[0] != '@')
       throw Failure{"--output takes @FILE.npy, got '" + out + "'", 2};
 
-  std::vector<BufferPtr> inputs;
-  std::vector<hexmoe_buffer_t*> inputHandles;
+  std::vector<TensorPtr> inputs;
+  std::vector<hexmoe_tensor_t*> inputHandles;
   for (size_t i = 0; i < argCount; ++i) {
     inputs.push_back(loadInput(runtime.get(), fn, i, o.inputs[i]));
     inputHandles.push_back(inputs.back().get());
   }
 
-  std::vector<hexmoe_buffer_t*> outputs(resultCount, nullptr);
+  std::vector<hexmoe_tensor_t*> outputs(resultCount, nullptr);
   auto invoke = [&] {
     hexmoe_status_t s = hexmoe_function_invoke(fn, inputHandles.data(), inputHandles.size(), outputs.data(),
                                                outputs.size());
@@ -360,8 +360,8 @@ int run(const Options& o) {
     if (s) throw Failure{withSource(hexmoe_status_message(s), o.inputs)};
   };
   invoke();
-  std::vector<BufferPtr> results;
-  for (hexmoe_buffer_t* b : outputs) results.emplace_back(b);
+  std::vector<TensorPtr> results;
+  for (hexmoe_tensor_t* b : outputs) results.emplace_back(b);
 
   if (o.profile) {
     check(hexmoe_function_set_profiling(fn, 1));
@@ -387,12 +387,12 @@ int run(const Options& o) {
   if (o.profile) printProfile(fn);
 
   for (size_t r = 0; r < resultCount; ++r) {
-    hexmoe_buffer_t* b = results[r].get();
+    hexmoe_tensor_t* b = results[r].get();
     // Read through the API, so results of a device that is not host-visible print too.
-    std::vector<uint8_t> bytes(hexmoe_buffer_byte_size(b));
-    check(hexmoe_buffer_read(b, bytes.data(), bytes.size()));
+    std::vector<uint8_t> bytes(hexmoe_tensor_byte_size(b));
+    check(hexmoe_tensor_read(b, bytes.data(), bytes.size()));
     const void* data = bytes.data();
-    const hexmoe_element_type_t type = hexmoe_buffer_element_type(b);
+    const hexmoe_element_type_t type = hexmoe_tensor_element_type(b);
     if (!o.outputs.empty()) {
       const std::string path = o.outputs[r].substr(1);
       std::string error;

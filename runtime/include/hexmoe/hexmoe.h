@@ -1,6 +1,6 @@
 /* hexmoe runtime C API.
  *
- * Load a compiled artifact (.hxm), look up its functions, create buffers and
+ * Load a compiled artifact (.hxm), look up its functions, create tensors and
  * invoke. Every fallible call returns a hexmoe_status_t: NULL means success;
  * otherwise the caller owns the status and frees it with hexmoe_status_free.
  * Results come back through out-parameters. No call lets a C++ exception out.
@@ -8,13 +8,13 @@
  *   hexmoe_runtime_t* rt;       hexmoe_runtime_create(NULL, &rt);
  *   hexmoe_module_t* m;         hexmoe_module_load_file(rt, "layer.hxm", &m);
  *   hexmoe_function_t* f;       hexmoe_module_lookup_function(m, "main", &f);
- *   hexmoe_buffer_t* in[2] = {...};  hexmoe_buffer_t* out[1] = {NULL};
+ *   hexmoe_tensor_t* in[2] = {...};  hexmoe_tensor_t* out[1] = {NULL};
  *   hexmoe_function_invoke(f, in, 2, out, 1);
- *   ... hexmoe_buffer_map(out[0], &data) ... hexmoe_buffer_release(out[0]);
+ *   ... hexmoe_tensor_map(out[0], &data) ... hexmoe_tensor_release(out[0]);
  *   hexmoe_module_release(m);   hexmoe_runtime_destroy(rt);
  *
- * Lifetimes: runtimes, modules and buffers are reference counted; a module or
- * buffer keeps its runtime's internals alive, so they may be released in any
+ * Lifetimes: runtimes, modules and tensors are reference counted; a module or
+ * tensor keeps its runtime's internals alive, so they may be released in any
  * order. A function handle is borrowed from its module and valid while the
  * module is. Strings returned by the API are owned by the object they describe.
  *
@@ -24,7 +24,7 @@
  *
  * Devices: a runtime opens one or more devices ("cpu", "cpu:1", ...; see
  * hexmoe_runtime_options_t.devices). A module loads on every device that runs
- * one of its executables; a buffer lives on one device; an invocation runs on
+ * one of its executables; a tensor lives on one device; an invocation runs on
  * one device (hexmoe_function_invoke: the module's default device).
  *
  * Environment: HEXMOE_LOG_LEVEL, HEXMOE_THREADS, HEXMOE_CPU_FEATURES,
@@ -102,10 +102,10 @@ HEXMOE_API void hexmoe_set_log_level(hexmoe_log_level_t level);
 
 /*===------------------------------ Runtime -----------------------------===*/
 
-/* Optional host memory hooks for every buffer the runtime allocates.
+/* Optional host memory hooks for all tensor memory the runtime allocates.
  * allocate must return memory aligned to `alignment` (a power of two, 64 or
  * more), or NULL; deallocate receives the size that was allocated. They are
- * called from any thread, and `user` must outlive every buffer. */
+ * called from any thread, and `user` must outlive every tensor. */
 typedef struct hexmoe_allocator_s {
   void* user;
   void* (*allocate)(void* user, size_t size, size_t alignment);
@@ -133,7 +133,7 @@ typedef struct hexmoe_runtime_options_s {
   const char* cpu_variant;
   /* The devices to open, comma-separated, in order: "cpu", "cpu:0,cpu:1"
    * (each cpu:N is the host with a thread pool of its own). NULL: "cpu".
-   * Device 0 is the default for buffers and invocations. */
+   * Device 0 is the default for tensors and invocations. */
   const char* devices;
   /* Driver settings, "driver.key=value" separated by ';', given to every
    * device of that driver: "cpu.threads=2;cpu.variant=x86-64-v3"; or
@@ -211,54 +211,56 @@ HEXMOE_API size_t hexmoe_element_type_size(hexmoe_element_type_t type);
 /* "f32", "bf16", "i32", "i64"; "?" for an unknown type. */
 HEXMOE_API const char* hexmoe_element_type_name(hexmoe_element_type_t type);
 
-/*===------------------------------ Buffers -----------------------------===*/
+/*===------------------------------ Tensors -----------------------------===*/
 
-/* A dense row-major tensor in memory the runtime's device can use. */
-typedef struct hexmoe_buffer_s hexmoe_buffer_t;
+/* A dense row-major tensor: an element type, a shape, and memory on one of
+ * the runtime's devices. (What the C++ runtime calls a buffer is the memory
+ * alone.) */
+typedef struct hexmoe_tensor_s hexmoe_tensor_t;
 
 /* Copies `data` (element_count * element size bytes; NULL: zeros) into a new
- * 64-byte-aligned buffer of this type and shape. rank may be 0 (a scalar). */
-HEXMOE_API hexmoe_status_t hexmoe_buffer_create(hexmoe_runtime_t* runtime, hexmoe_element_type_t type,
+ * 64-byte-aligned tensor of this type and shape. rank may be 0 (a scalar). */
+HEXMOE_API hexmoe_status_t hexmoe_tensor_create(hexmoe_runtime_t* runtime, hexmoe_element_type_t type,
                                                 size_t rank, const int64_t* shape, const void* data,
-                                                hexmoe_buffer_t** out_buffer);
+                                                hexmoe_tensor_t** out_tensor);
 /* Uses caller memory in place, without a copy (e.g. weights mapped from a
  * file). `data` must be 64-byte aligned and hold element_count * element
  * size bytes; `release` (may be NULL) is called with (user, data) when the
- * buffer is destroyed. */
-HEXMOE_API hexmoe_status_t hexmoe_buffer_wrap(hexmoe_runtime_t* runtime, hexmoe_element_type_t type,
+ * tensor is destroyed. */
+HEXMOE_API hexmoe_status_t hexmoe_tensor_wrap(hexmoe_runtime_t* runtime, hexmoe_element_type_t type,
                                               size_t rank, const int64_t* shape, void* data,
                                               void (*release)(void* user, void* data), void* user,
-                                              hexmoe_buffer_t** out_buffer);
-/* hexmoe_buffer_create on the runtime's device `device` (an index, as in
+                                              hexmoe_tensor_t** out_tensor);
+/* hexmoe_tensor_create on the runtime's device `device` (an index, as in
  * hexmoe_runtime_device_info). */
-HEXMOE_API hexmoe_status_t hexmoe_buffer_create_on_device(hexmoe_runtime_t* runtime, size_t device,
+HEXMOE_API hexmoe_status_t hexmoe_tensor_create_on_device(hexmoe_runtime_t* runtime, size_t device,
                                                           hexmoe_element_type_t type, size_t rank,
                                                           const int64_t* shape, const void* data,
-                                                          hexmoe_buffer_t** out_buffer);
-/* A copy of `buffer` on device `device` of its runtime, made through the
+                                                          hexmoe_tensor_t** out_tensor);
+/* A copy of `tensor` on device `device` of its runtime, made through the
  * devices' HAL (host memory in between where neither side is host-visible). */
-HEXMOE_API hexmoe_status_t hexmoe_buffer_copy(const hexmoe_buffer_t* buffer, size_t device,
-                                              hexmoe_buffer_t** out_buffer);
-/* The device the buffer lives on (an index among its runtime's devices). */
-HEXMOE_API size_t hexmoe_buffer_device(const hexmoe_buffer_t* buffer);
-HEXMOE_API void hexmoe_buffer_retain(hexmoe_buffer_t* buffer);
+HEXMOE_API hexmoe_status_t hexmoe_tensor_copy(const hexmoe_tensor_t* tensor, size_t device,
+                                              hexmoe_tensor_t** out_tensor);
+/* The device the tensor lives on (an index among its runtime's devices). */
+HEXMOE_API size_t hexmoe_tensor_device(const hexmoe_tensor_t* tensor);
+HEXMOE_API void hexmoe_tensor_retain(hexmoe_tensor_t* tensor);
 /* Accepts NULL. */
-HEXMOE_API void hexmoe_buffer_release(hexmoe_buffer_t* buffer);
+HEXMOE_API void hexmoe_tensor_release(hexmoe_tensor_t* tensor);
 
-HEXMOE_API hexmoe_element_type_t hexmoe_buffer_element_type(const hexmoe_buffer_t* buffer);
-HEXMOE_API size_t hexmoe_buffer_rank(const hexmoe_buffer_t* buffer);
-/* `rank` extents; valid while the buffer is. */
-HEXMOE_API const int64_t* hexmoe_buffer_shape(const hexmoe_buffer_t* buffer);
-HEXMOE_API int64_t hexmoe_buffer_element_count(const hexmoe_buffer_t* buffer);
-HEXMOE_API size_t hexmoe_buffer_byte_size(const hexmoe_buffer_t* buffer);
+HEXMOE_API hexmoe_element_type_t hexmoe_tensor_element_type(const hexmoe_tensor_t* tensor);
+HEXMOE_API size_t hexmoe_tensor_rank(const hexmoe_tensor_t* tensor);
+/* `rank` extents; valid while the tensor is. */
+HEXMOE_API const int64_t* hexmoe_tensor_shape(const hexmoe_tensor_t* tensor);
+HEXMOE_API int64_t hexmoe_tensor_element_count(const hexmoe_tensor_t* tensor);
+HEXMOE_API size_t hexmoe_tensor_byte_size(const hexmoe_tensor_t* tensor);
 
-/* A host pointer to the contents, valid while the buffer is. CPU buffers are
- * host memory; a device buffer that is not host-visible gives UNAVAILABLE
- * (use hexmoe_buffer_read/write). */
-HEXMOE_API hexmoe_status_t hexmoe_buffer_map(hexmoe_buffer_t* buffer, void** out_data);
-/* Copies `size` bytes out of / into the buffer, starting at byte 0. */
-HEXMOE_API hexmoe_status_t hexmoe_buffer_read(const hexmoe_buffer_t* buffer, void* dst, size_t size);
-HEXMOE_API hexmoe_status_t hexmoe_buffer_write(hexmoe_buffer_t* buffer, const void* src, size_t size);
+/* A host pointer to the contents, valid while the tensor is. CPU tensors are
+ * host memory; a device tensor that is not host-visible gives UNAVAILABLE
+ * (use hexmoe_tensor_read/write). */
+HEXMOE_API hexmoe_status_t hexmoe_tensor_map(hexmoe_tensor_t* tensor, void** out_data);
+/* Copies `size` bytes out of / into the tensor, starting at byte 0. */
+HEXMOE_API hexmoe_status_t hexmoe_tensor_read(const hexmoe_tensor_t* tensor, void* dst, size_t size);
+HEXMOE_API hexmoe_status_t hexmoe_tensor_write(hexmoe_tensor_t* tensor, const void* src, size_t size);
 
 /*===------------------------------ Modules -----------------------------===*/
 
@@ -344,27 +346,27 @@ HEXMOE_API hexmoe_status_t hexmoe_function_result(const hexmoe_function_t* funct
 
 /* Runs the function.
  *
- * inputs: one buffer per argument, in order. Their element types and shapes
+ * inputs: one tensor per argument, in order. Their element types and shapes
  * must match the declaration; each dynamic size is read from the arguments
  * (all that mention it must agree). Errors name the argument: "argument 2
  * (gate_proj): expected f32 [8,512,256], got f32 [8,512,128]".
  *
- * outputs: one slot per result. A NULL slot receives a new buffer the caller
- * then owns; a non-NULL slot must hold a buffer of exactly the result's type
+ * outputs: one slot per result. A NULL slot receives a new tensor the caller
+ * then owns; a non-NULL slot must hold a tensor of exactly the result's type
  * and shape (not also an input), which is written in place. On failure the
  * slots are left as they were. Results are written by the kernels only: a
  * kernel that leaves elements unwritten leaves them undefined. */
 HEXMOE_API hexmoe_status_t hexmoe_function_invoke(hexmoe_function_t* function,
-                                                  hexmoe_buffer_t* const* inputs, size_t input_count,
-                                                  hexmoe_buffer_t** outputs, size_t output_count);
+                                                  hexmoe_tensor_t* const* inputs, size_t input_count,
+                                                  hexmoe_tensor_t** outputs, size_t output_count);
 
 /* hexmoe_function_invoke on the runtime's device `device`; new results live
  * there. FAILED_PRECONDITION when the module is not loaded on that device;
  * INVALID_ARGUMENT naming the argument when one lives where the device cannot
- * use it in place (copy it with hexmoe_buffer_copy). */
+ * use it in place (copy it with hexmoe_tensor_copy). */
 HEXMOE_API hexmoe_status_t hexmoe_function_invoke_on_device(hexmoe_function_t* function, size_t device,
-                                                            hexmoe_buffer_t* const* inputs, size_t input_count,
-                                                            hexmoe_buffer_t** outputs, size_t output_count);
+                                                            hexmoe_tensor_t* const* inputs, size_t input_count,
+                                                            hexmoe_tensor_t** outputs, size_t output_count);
 
 /* Per-dispatch profiling, off by default. While on, every invoke records the
  * wall time of each kernel launch (the kernel on all threads and its barrier).

@@ -18,14 +18,14 @@ struct RuntimeDeleter {
 struct ModuleDeleter {
   void operator()(hexmoe_module_t* m) const { hexmoe_module_release(m); }
 };
-struct BufferDeleter {
-  void operator()(hexmoe_buffer_t* b) const { hexmoe_buffer_release(b); }
+struct TensorDeleter {
+  void operator()(hexmoe_tensor_t* b) const { hexmoe_tensor_release(b); }
 };
 
 using StatusPtr = std::unique_ptr<hexmoe_status_s, StatusDeleter>;
 using RuntimePtr = std::unique_ptr<hexmoe_runtime_t, RuntimeDeleter>;
 using ModulePtr = std::unique_ptr<hexmoe_module_t, ModuleDeleter>;
-using BufferPtr = std::unique_ptr<hexmoe_buffer_t, BufferDeleter>;
+using TensorPtr = std::unique_ptr<hexmoe_tensor_t, TensorDeleter>;
 
 }  // namespace hexmoe::api
 

@@ -100,38 +100,38 @@ TEST(Devices, ModuleRunsOnEachDeviceWithTheSameResults) {
   const std::vector<int64_t> shape = {5, 4};
   std::vector<float> a(20), b(20);
   for (int i = 0; i < 20; ++i) a[i] = static_cast<float>(i), b[i] = 0.5f * static_cast<float>(i);
-  BufferPtr a0 = makeBuffer(rt.get(), HEXMOE_F32, shape, a);
-  hexmoe_buffer_t* rawB1 = nullptr;
-  HEXMOE_ASSERT_OK(hexmoe_buffer_create_on_device(rt.get(), 1, HEXMOE_F32, 2, shape.data(), b.data(), &rawB1));
-  BufferPtr b1(rawB1);
-  EXPECT_EQ(hexmoe_buffer_device(a0.get()), 0u);
-  EXPECT_EQ(hexmoe_buffer_device(b1.get()), 1u);
+  TensorPtr a0 = makeTensor(rt.get(), HEXMOE_F32, shape, a);
+  hexmoe_tensor_t* rawB1 = nullptr;
+  HEXMOE_ASSERT_OK(hexmoe_tensor_create_on_device(rt.get(), 1, HEXMOE_F32, 2, shape.data(), b.data(), &rawB1));
+  TensorPtr b1(rawB1);
+  EXPECT_EQ(hexmoe_tensor_device(a0.get()), 0u);
+  EXPECT_EQ(hexmoe_tensor_device(b1.get()), 1u);
 
   // Copies between devices keep the contents and say where they live.
-  hexmoe_buffer_t* rawA1 = nullptr;
-  HEXMOE_ASSERT_OK(hexmoe_buffer_copy(a0.get(), 1, &rawA1));
-  BufferPtr a1(rawA1);
-  EXPECT_EQ(hexmoe_buffer_device(a1.get()), 1u);
+  hexmoe_tensor_t* rawA1 = nullptr;
+  HEXMOE_ASSERT_OK(hexmoe_tensor_copy(a0.get(), 1, &rawA1));
+  TensorPtr a1(rawA1);
+  EXPECT_EQ(hexmoe_tensor_device(a1.get()), 1u);
   EXPECT_EQ(contents<float>(a1.get()), a);
 
   std::vector<float> expected(20);
   for (int i = 0; i < 20; ++i) expected[i] = 2.0f * (a[i] + b[i]);
   for (size_t d = 0; d < 2; ++d) {
-    hexmoe_buffer_t* inputs[2] = {d == 0 ? a0.get() : a1.get(), b1.get()};
-    hexmoe_buffer_t* outputs[1] = {nullptr};
+    hexmoe_tensor_t* inputs[2] = {d == 0 ? a0.get() : a1.get(), b1.get()};
+    hexmoe_tensor_t* outputs[1] = {nullptr};
     HEXMOE_ASSERT_OK(hexmoe_function_invoke_on_device(fn, d, inputs, 2, outputs, 1));
-    BufferPtr out(outputs[0]);
-    EXPECT_EQ(hexmoe_buffer_device(out.get()), d);
+    TensorPtr out(outputs[0]);
+    EXPECT_EQ(hexmoe_tensor_device(out.get()), d);
     EXPECT_EQ(contents<float>(out.get()), expected) << "on device " << d;
   }
 
-  hexmoe_buffer_t* inputs[2] = {a0.get(), b1.get()};
-  hexmoe_buffer_t* outputs[1] = {nullptr};
+  hexmoe_tensor_t* inputs[2] = {a0.get(), b1.get()};
+  hexmoe_tensor_t* outputs[1] = {nullptr};
   Result r = take(hexmoe_function_invoke_on_device(fn, 5, inputs, 2, outputs, 1));
   EXPECT_EQ(r.code, HEXMOE_STATUS_INVALID_ARGUMENT);
   EXPECT_EQ(r.message, "test.hxm: device 5 of 2 (cpu:0, cpu:1)");
-  hexmoe_buffer_t* copy = nullptr;
-  EXPECT_EQ(take(hexmoe_buffer_copy(a0.get(), 9, &copy)).message, "device 9 of 2 (cpu:0, cpu:1)");
+  hexmoe_tensor_t* copy = nullptr;
+  EXPECT_EQ(take(hexmoe_tensor_copy(a0.get(), 9, &copy)).message, "device 9 of 2 (cpu:0, cpu:1)");
 }
 
 TEST(Devices, ADeviceThatRunsNoExecutableIsSkipped) {
@@ -149,7 +149,7 @@ TEST(Devices, ADeviceThatRunsNoExecutableIsSkipped) {
   EXPECT_STREQ(hexmoe_module_executable_name(module.get(), 1), "x86-64-v3");
   EXPECT_EQ(variantTag(module.get()), 3);
 
-  hexmoe_buffer_t* outputs[1] = {nullptr};
+  hexmoe_tensor_t* outputs[1] = {nullptr};
   r = take(hexmoe_function_invoke_on_device(lookup(module.get(), "variant"), 0, nullptr, 0, outputs, 1));
   EXPECT_EQ(r.code, HEXMOE_STATUS_FAILED_PRECONDITION);
   EXPECT_EQ(r.message, "test.hxm: not loaded on cpu:0 (none of its executables runs there)");

@@ -26,8 +26,8 @@ class InvokeTest : public ::testing::TestWithParam<int> {
     ASSERT_TRUE(loadModule(rt_.get(), buildTestArtifact(), module_).ok());
   }
   hexmoe_function_t* fn(const char* name) { return lookup(module_.get(), name); }
-  BufferPtr f32(std::vector<int64_t> shape, const std::vector<float>& v) {
-    return makeBuffer(rt_.get(), HEXMOE_F32, std::move(shape), v);
+  TensorPtr f32(std::vector<int64_t> shape, const std::vector<float>& v) {
+    return makeTensor(rt_.get(), HEXMOE_F32, std::move(shape), v);
   }
 
   RuntimePtr rt_;
@@ -40,8 +40,8 @@ TEST_P(InvokeTest, AddScaleForManyTokenCounts) {
     SCOPED_TRACE(T);
     const size_t n = static_cast<size_t>(T) * 4;
     std::vector<float> a = iota(n, 0.0f), b = iota(n, 100.0f, 0.5f);
-    BufferPtr ba = f32({T, 4}, a), bb = f32({T, 4}, b);
-    std::vector<BufferPtr> results;
+    TensorPtr ba = f32({T, 4}, a), bb = f32({T, 4}, b);
+    std::vector<TensorPtr> results;
     Result r = invoke(fn("add_scale"), {ba.get(), bb.get()}, results);
     ASSERT_TRUE(r.ok()) << r.message;
     EXPECT_EQ(shapeOf(results[0].get()), (std::vector<int64_t>{T, 4}));
@@ -54,9 +54,9 @@ TEST_P(InvokeTest, ProfilingCountsEveryDispatch) {
   hexmoe_function_t* addScale = fn("add_scale");
   ASSERT_EQ(hexmoe_function_dispatch_count(addScale), 2u);
   HEXMOE_ASSERT_OK(hexmoe_function_set_profiling(addScale, 1));
-  BufferPtr a = f32({7, 4}, iota(28, 0.0f));
+  TensorPtr a = f32({7, 4}, iota(28, 0.0f));
   for (int i = 0; i < 3; ++i) {
-    std::vector<BufferPtr> results;
+    std::vector<TensorPtr> results;
     Result r = invoke(addScale, {a.get(), a.get()}, results);
     ASSERT_TRUE(r.ok()) << r.message;
   }
@@ -85,8 +85,8 @@ TEST_P(InvokeTest, ProfilingCountsEveryDispatch) {
 }
 
 TEST_P(InvokeTest, DimsAreInferredFromTheArguments) {
-  BufferPtr x = f32({3, 3}, iota(9, 1.0f)), y = f32({6}, iota(6, 10.0f)), z = f32({5}, {});
-  std::vector<BufferPtr> results;
+  TensorPtr x = f32({3, 3}, iota(9, 1.0f)), y = f32({6}, iota(6, 10.0f)), z = f32({5}, {});
+  std::vector<TensorPtr> results;
   Result r = invoke(fn("pair_sum"), {x.get(), y.get(), z.get()}, results);
   ASSERT_TRUE(r.ok()) << r.message;
   EXPECT_EQ(contents<int64_t>(results[1].get()), (std::vector<int64_t>{3, 5}));
@@ -96,27 +96,27 @@ TEST_P(InvokeTest, DimsAreInferredFromTheArguments) {
 
 TEST_P(InvokeTest, ArgumentErrorsNameTheArgument) {
   hexmoe_function_t* pairSum = fn("pair_sum");
-  BufferPtr x = f32({3, 3}, {}), z = f32({5}, {});
-  std::vector<BufferPtr> results;
+  TensorPtr x = f32({3, 3}, {}), z = f32({5}, {});
+  std::vector<TensorPtr> results;
 
-  BufferPtr odd = f32({7}, {});
+  TensorPtr odd = f32({7}, {});
   Result r = invoke(pairSum, {x.get(), odd.get(), z.get()}, results);
   EXPECT_EQ(r.code, HEXMOE_STATUS_INVALID_ARGUMENT);
   EXPECT_EQ(r.message, "argument 1 (y): expected f32 [2*T], got f32 [7] (7 is not a multiple of 2)");
 
-  BufferPtr disagrees = f32({8}, {});
+  TensorPtr disagrees = f32({8}, {});
   r = invoke(pairSum, {x.get(), disagrees.get(), z.get()}, results);
   EXPECT_EQ(r.message, "argument 1 (y): expected f32 [2*T] with T=3 (from argument 0 (x)), got f32 [8]");
 
-  BufferPtr wrongStatic = f32({3, 2}, {}), y = f32({6}, {});
+  TensorPtr wrongStatic = f32({3, 2}, {}), y = f32({6}, {});
   r = invoke(pairSum, {wrongStatic.get(), y.get(), z.get()}, results);
   EXPECT_EQ(r.message, "argument 0 (x): expected f32 [T,3], got f32 [3,2]");
 
-  BufferPtr wrongRank = f32({9}, {});
+  TensorPtr wrongRank = f32({9}, {});
   r = invoke(pairSum, {wrongRank.get(), y.get(), z.get()}, results);
   EXPECT_EQ(r.message, "argument 0 (x): expected f32 [T,3], got f32 [9]");
 
-  BufferPtr wrongType = makeBuffer<int32_t>(rt_.get(), HEXMOE_I32, {3, 3}, {});
+  TensorPtr wrongType = makeTensor<int32_t>(rt_.get(), HEXMOE_I32, {3, 3}, {});
   r = invoke(pairSum, {wrongType.get(), y.get(), z.get()}, results);
   EXPECT_EQ(r.message, "argument 0 (x): expected f32 [T,3], got i32 [3,3]");
 
@@ -125,10 +125,10 @@ TEST_P(InvokeTest, ArgumentErrorsNameTheArgument) {
   EXPECT_EQ(r.message, "pair_sum: expected 3 inputs, got 2");
 
   r = invoke(pairSum, {x.get(), nullptr, z.get()}, results);
-  EXPECT_EQ(r.message, "argument 1 (y): no buffer given");
+  EXPECT_EQ(r.message, "argument 1 (y): no tensor given");
 
-  hexmoe_buffer_t* oneSlot[1] = {nullptr};
-  hexmoe_buffer_t* inputs[3] = {x.get(), y.get(), z.get()};
+  hexmoe_tensor_t* oneSlot[1] = {nullptr};
+  hexmoe_tensor_t* inputs[3] = {x.get(), y.get(), z.get()};
   r = take(hexmoe_function_invoke(pairSum, inputs, 3, oneSlot, 1));
   EXPECT_EQ(r.message, "pair_sum: expected 2 output slots, got 1");
   EXPECT_EQ(oneSlot[0], nullptr);
@@ -136,22 +136,22 @@ TEST_P(InvokeTest, ArgumentErrorsNameTheArgument) {
 
 TEST_P(InvokeTest, ProvidedOutputsAreWrittenInPlace) {
   hexmoe_function_t* addScale = fn("add_scale");
-  BufferPtr a = f32({2, 4}, iota(8, 1.0f)), b = f32({2, 4}, iota(8, 1.0f));
-  BufferPtr out = f32({2, 4}, {});
-  hexmoe_buffer_t* inputs[2] = {a.get(), b.get()};
-  hexmoe_buffer_t* outputs[1] = {out.get()};
+  TensorPtr a = f32({2, 4}, iota(8, 1.0f)), b = f32({2, 4}, iota(8, 1.0f));
+  TensorPtr out = f32({2, 4}, {});
+  hexmoe_tensor_t* inputs[2] = {a.get(), b.get()};
+  hexmoe_tensor_t* outputs[1] = {out.get()};
   HEXMOE_ASSERT_OK(hexmoe_function_invoke(addScale, inputs, 2, outputs, 1));
   EXPECT_EQ(outputs[0], out.get());
   EXPECT_EQ(contents<float>(out.get()), iota(8, 4.0f, 4.0f));
 
-  BufferPtr wrong = f32({3, 4}, {});
+  TensorPtr wrong = f32({3, 4}, {});
   outputs[0] = wrong.get();
   Result r = take(hexmoe_function_invoke(addScale, inputs, 2, outputs, 1));
-  EXPECT_EQ(r.message, "result 0 (out): the output buffer is f32 [3,4], expected f32 [2,4]");
+  EXPECT_EQ(r.message, "result 0 (out): the output tensor is f32 [3,4], expected f32 [2,4]");
 
   outputs[0] = a.get();
   r = take(hexmoe_function_invoke(addScale, inputs, 2, outputs, 1));
-  EXPECT_EQ(r.message, "result 0 (out): the output buffer is also argument 0 (a)");
+  EXPECT_EQ(r.message, "result 0 (out): the output tensor is also argument 0 (a)");
 }
 
 TEST_P(InvokeTest, EveryWorkgroupRunsExactlyOnce) {
@@ -160,9 +160,9 @@ TEST_P(InvokeTest, EveryWorkgroupRunsExactlyOnce) {
   hexmoe_function_t* coverage = fn("coverage");
   for (int64_t n : {0, 1, 2, 7, 1000, 100003}) {
     SCOPED_TRACE(n);
-    BufferPtr x = makeBuffer<int32_t>(rt_.get(), HEXMOE_I32, {n}, {});
+    TensorPtr x = makeTensor<int32_t>(rt_.get(), HEXMOE_I32, {n}, {});
     for (int repeat = 0; repeat < 3; ++repeat) {
-      std::vector<BufferPtr> results;
+      std::vector<TensorPtr> results;
       Result r = invoke(coverage, {x.get()}, results);
       ASSERT_TRUE(r.ok()) << r.message;
       std::vector<int32_t> counts = contents<int32_t>(results[0].get());
@@ -173,8 +173,8 @@ TEST_P(InvokeTest, EveryWorkgroupRunsExactlyOnce) {
 
 TEST_P(InvokeTest, Bf16Arguments) {
   const std::vector<uint16_t> bits = {0x3F80, 0xC020, 0x7F80, 0x0000, 0x4049};
-  BufferPtr x = makeBuffer(rt_.get(), HEXMOE_BF16, {5}, bits);
-  std::vector<BufferPtr> results;
+  TensorPtr x = makeTensor(rt_.get(), HEXMOE_BF16, {5}, bits);
+  std::vector<TensorPtr> results;
   Result r = invoke(fn("bf16_widen"), {x.get()}, results);
   ASSERT_TRUE(r.ok()) << r.message;
   std::vector<uint32_t> out = contents<uint32_t>(results[0].get());
@@ -186,9 +186,9 @@ TEST_P(InvokeTest, ConcurrentInvocationsOfOneFunction) {
   std::atomic<int> failures{0};
   auto worker = [&](int64_t T) {
     std::vector<float> a = iota(static_cast<size_t>(T) * 4, static_cast<float>(T));
-    BufferPtr ba = f32({T, 4}, a);
+    TensorPtr ba = f32({T, 4}, a);
     for (int i = 0; i < 100; ++i) {
-      std::vector<BufferPtr> results;
+      std::vector<TensorPtr> results;
       if (!invoke(addScale, {ba.get(), ba.get()}, results).ok()) ++failures;
       else if (contents<float>(results[0].get()) != iota(a.size(), 4.0f * static_cast<float>(T), 4.0f)) ++failures;
     }
@@ -228,12 +228,12 @@ TEST(Invoke, SteadyStateInvocationsAllocateNothing) {
     ModulePtr module;
     ASSERT_TRUE(loadModule(rt.get(), buildTestArtifact(), module).ok());
     hexmoe_function_t* addScale = lookup(module.get(), "add_scale");
-    BufferPtr a = makeBuffer(rt.get(), HEXMOE_F32, {64, 4}, iota(256, 0.0f));
-    BufferPtr out = makeBuffer<float>(rt.get(), HEXMOE_F32, {64, 4}, {});
-    BufferPtr small = makeBuffer<float>(rt.get(), HEXMOE_F32, {16, 4}, {});
-    BufferPtr smallOut = makeBuffer<float>(rt.get(), HEXMOE_F32, {16, 4}, {});
-    hexmoe_buffer_t* inputs[2] = {a.get(), a.get()};
-    hexmoe_buffer_t* outputs[1] = {out.get()};
+    TensorPtr a = makeTensor(rt.get(), HEXMOE_F32, {64, 4}, iota(256, 0.0f));
+    TensorPtr out = makeTensor<float>(rt.get(), HEXMOE_F32, {64, 4}, {});
+    TensorPtr small = makeTensor<float>(rt.get(), HEXMOE_F32, {16, 4}, {});
+    TensorPtr smallOut = makeTensor<float>(rt.get(), HEXMOE_F32, {16, 4}, {});
+    hexmoe_tensor_t* inputs[2] = {a.get(), a.get()};
+    hexmoe_tensor_t* outputs[1] = {out.get()};
     HEXMOE_ASSERT_OK(hexmoe_function_invoke(addScale, inputs, 2, outputs, 1));  // allocates the transient
     const int before = counter.allocations.load();
     for (int i = 0; i < 10; ++i) HEXMOE_ASSERT_OK(hexmoe_function_invoke(addScale, inputs, 2, outputs, 1));
@@ -250,9 +250,9 @@ TEST(Invoke, HandlesMayBeReleasedInAnyOrder) {
   RuntimePtr rt = makeRuntime();
   ModulePtr module;
   ASSERT_TRUE(loadModule(rt.get(), buildTestArtifact(), module).ok());
-  BufferPtr a = makeBuffer(rt.get(), HEXMOE_F32, {1, 4}, iota(4, 1.0f));
+  TensorPtr a = makeTensor(rt.get(), HEXMOE_F32, {1, 4}, iota(4, 1.0f));
   rt.reset();  // the module and the buffer keep what they need alive
-  std::vector<BufferPtr> results;
+  std::vector<TensorPtr> results;
   Result r = invoke(lookup(module.get(), "add_scale"), {a.get(), a.get()}, results);
   ASSERT_TRUE(r.ok()) << r.message;
   module.reset();
@@ -261,35 +261,35 @@ TEST(Invoke, HandlesMayBeReleasedInAnyOrder) {
 
 TEST(Buffers, CreateReadWriteMap) {
   RuntimePtr rt = makeRuntime();
-  BufferPtr zeros = makeBuffer<float>(rt.get(), HEXMOE_F32, {2, 3}, {});
-  EXPECT_EQ(hexmoe_buffer_element_type(zeros.get()), HEXMOE_F32);
-  EXPECT_EQ(hexmoe_buffer_rank(zeros.get()), 2u);
-  EXPECT_EQ(hexmoe_buffer_element_count(zeros.get()), 6);
-  EXPECT_EQ(hexmoe_buffer_byte_size(zeros.get()), 24u);
+  TensorPtr zeros = makeTensor<float>(rt.get(), HEXMOE_F32, {2, 3}, {});
+  EXPECT_EQ(hexmoe_tensor_element_type(zeros.get()), HEXMOE_F32);
+  EXPECT_EQ(hexmoe_tensor_rank(zeros.get()), 2u);
+  EXPECT_EQ(hexmoe_tensor_element_count(zeros.get()), 6);
+  EXPECT_EQ(hexmoe_tensor_byte_size(zeros.get()), 24u);
   EXPECT_EQ(contents<float>(zeros.get()), std::vector<float>(6, 0.0f));
 
   void* data = nullptr;
-  HEXMOE_ASSERT_OK(hexmoe_buffer_map(zeros.get(), &data));
+  HEXMOE_ASSERT_OK(hexmoe_tensor_map(zeros.get(), &data));
   EXPECT_EQ(reinterpret_cast<uintptr_t>(data) % 64, 0u);
   static_cast<float*>(data)[5] = 7.0f;
   EXPECT_EQ(contents<float>(zeros.get())[5], 7.0f);
 
   const std::vector<float> values = iota(6, 1.0f);
-  HEXMOE_ASSERT_OK(hexmoe_buffer_write(zeros.get(), values.data(), 24));
+  HEXMOE_ASSERT_OK(hexmoe_tensor_write(zeros.get(), values.data(), 24));
   EXPECT_EQ(contents<float>(zeros.get()), values);
   float big[7];
-  EXPECT_EQ(take(hexmoe_buffer_read(zeros.get(), big, sizeof(big))).code, HEXMOE_STATUS_OUT_OF_RANGE);
+  EXPECT_EQ(take(hexmoe_tensor_read(zeros.get(), big, sizeof(big))).code, HEXMOE_STATUS_OUT_OF_RANGE);
 
-  BufferPtr scalar = makeBuffer<int64_t>(rt.get(), HEXMOE_I64, {}, {42});
-  EXPECT_EQ(hexmoe_buffer_rank(scalar.get()), 0u);
+  TensorPtr scalar = makeTensor<int64_t>(rt.get(), HEXMOE_I64, {}, {42});
+  EXPECT_EQ(hexmoe_tensor_rank(scalar.get()), 0u);
   EXPECT_EQ(contents<int64_t>(scalar.get()), std::vector<int64_t>{42});
 
-  hexmoe_buffer_t* bad = nullptr;
+  hexmoe_tensor_t* bad = nullptr;
   int64_t negative[] = {2, -1};
-  Result r = take(hexmoe_buffer_create(rt.get(), HEXMOE_F32, 2, negative, nullptr, &bad));
+  Result r = take(hexmoe_tensor_create(rt.get(), HEXMOE_F32, 2, negative, nullptr, &bad));
   EXPECT_EQ(r.code, HEXMOE_STATUS_INVALID_ARGUMENT);
   EXPECT_TRUE(contains(r.message, "invalid shape f32 [2,-1]")) << r.message;
-  r = take(hexmoe_buffer_create(rt.get(), static_cast<hexmoe_element_type_t>(9), 0, nullptr, nullptr, &bad));
+  r = take(hexmoe_tensor_create(rt.get(), static_cast<hexmoe_element_type_t>(9), 0, nullptr, nullptr, &bad));
   EXPECT_EQ(r.message, "unknown element type 9");
   EXPECT_EQ(bad, nullptr);
 }
@@ -307,19 +307,19 @@ TEST(Buffers, WrapUsesCallerMemory) {
     r->data = data;
   };
   int64_t shape[] = {4, 4};
-  hexmoe_buffer_t* buffer = nullptr;
-  HEXMOE_ASSERT_OK(hexmoe_buffer_wrap(rt.get(), HEXMOE_F32, 2, shape, storage, release, &released, &buffer));
+  hexmoe_tensor_t* buffer = nullptr;
+  HEXMOE_ASSERT_OK(hexmoe_tensor_wrap(rt.get(), HEXMOE_F32, 2, shape, storage, release, &released, &buffer));
   void* data = nullptr;
-  HEXMOE_ASSERT_OK(hexmoe_buffer_map(buffer, &data));
+  HEXMOE_ASSERT_OK(hexmoe_tensor_map(buffer, &data));
   EXPECT_EQ(data, storage);
-  hexmoe_buffer_retain(buffer);
-  hexmoe_buffer_release(buffer);
+  hexmoe_tensor_retain(buffer);
+  hexmoe_tensor_release(buffer);
   EXPECT_EQ(released.calls, 0);
-  hexmoe_buffer_release(buffer);
+  hexmoe_tensor_release(buffer);
   EXPECT_EQ(released.calls, 1);
   EXPECT_EQ(released.data, storage);
 
-  Result r = take(hexmoe_buffer_wrap(rt.get(), HEXMOE_F32, 1, shape, storage + 1, nullptr, nullptr, &buffer));
+  Result r = take(hexmoe_tensor_wrap(rt.get(), HEXMOE_F32, 1, shape, storage + 1, nullptr, nullptr, &buffer));
   EXPECT_EQ(r.code, HEXMOE_STATUS_INVALID_ARGUMENT);
   EXPECT_TRUE(contains(r.message, "64-byte aligned")) << r.message;
 }

@@ -38,7 +38,7 @@ inline Result take(hexmoe_status_t s) {
     ASSERT_TRUE(r_.ok()) << #expr << ": " << r_.message;     \
   } while (0)
 
-using hexmoe::api::BufferPtr;
+using hexmoe::api::TensorPtr;
 using hexmoe::api::ModulePtr;
 using hexmoe::api::RuntimePtr;
 
@@ -79,40 +79,40 @@ inline hexmoe_function_t* lookup(hexmoe_module_t* module, const char* name) {
 }
 
 template <typename T>
-BufferPtr makeBuffer(hexmoe_runtime_t* runtime, hexmoe_element_type_t type, std::vector<int64_t> shape,
+TensorPtr makeTensor(hexmoe_runtime_t* runtime, hexmoe_element_type_t type, std::vector<int64_t> shape,
                      const std::vector<T>& values) {
-  hexmoe_buffer_t* buffer = nullptr;
-  Result r = take(hexmoe_buffer_create(runtime, type, shape.size(), shape.data(),
+  hexmoe_tensor_t* buffer = nullptr;
+  Result r = take(hexmoe_tensor_create(runtime, type, shape.size(), shape.data(),
                                        values.empty() ? nullptr : values.data(), &buffer));
   EXPECT_TRUE(r.ok()) << r.message;
-  return BufferPtr(buffer);
+  return TensorPtr(buffer);
 }
 
 template <typename T>
-std::vector<T> contents(hexmoe_buffer_t* buffer) {
-  std::vector<T> out(static_cast<size_t>(hexmoe_buffer_element_count(buffer)));
-  Result r = take(hexmoe_buffer_read(buffer, out.data(), out.size() * sizeof(T)));
+std::vector<T> contents(hexmoe_tensor_t* buffer) {
+  std::vector<T> out(static_cast<size_t>(hexmoe_tensor_element_count(buffer)));
+  Result r = take(hexmoe_tensor_read(buffer, out.data(), out.size() * sizeof(T)));
   EXPECT_TRUE(r.ok()) << r.message;
   return out;
 }
 
-inline std::vector<int64_t> shapeOf(const hexmoe_buffer_t* b) {
-  return std::vector<int64_t>(hexmoe_buffer_shape(b), hexmoe_buffer_shape(b) + hexmoe_buffer_rank(b));
+inline std::vector<int64_t> shapeOf(const hexmoe_tensor_t* b) {
+  return std::vector<int64_t>(hexmoe_tensor_shape(b), hexmoe_tensor_shape(b) + hexmoe_tensor_rank(b));
 }
 
 /// Runs a function with results allocated by the runtime.
-inline Result invoke(hexmoe_function_t* fn, const std::vector<hexmoe_buffer_t*>& inputs,
-                     std::vector<BufferPtr>& results) {
-  std::vector<hexmoe_buffer_t*> outputs(hexmoe_function_result_count(fn), nullptr);
+inline Result invoke(hexmoe_function_t* fn, const std::vector<hexmoe_tensor_t*>& inputs,
+                     std::vector<TensorPtr>& results) {
+  std::vector<hexmoe_tensor_t*> outputs(hexmoe_function_result_count(fn), nullptr);
   Result r = take(hexmoe_function_invoke(fn, inputs.data(), inputs.size(), outputs.data(), outputs.size()));
   results.clear();
-  for (hexmoe_buffer_t* b : outputs) results.emplace_back(b);
+  for (hexmoe_tensor_t* b : outputs) results.emplace_back(b);
   return r;
 }
 
 /// The tag of the kernel build that runs `variant()` in this module.
 inline int variantTag(hexmoe_module_t* module) {
-  std::vector<BufferPtr> results;
+  std::vector<TensorPtr> results;
   Result r = invoke(lookup(module, "variant"), {}, results);
   EXPECT_TRUE(r.ok()) << r.message;
   if (!r.ok()) return -1;
