@@ -140,6 +140,14 @@ HEXMOE_SAME_CODE(HEXMOE_STATUS_UNAVAILABLE, kUnavailable);
 HEXMOE_SAME_CODE(HEXMOE_STATUS_DATA_LOSS, kDataLoss);
 #undef HEXMOE_SAME_CODE
 
+// One element-type vocabulary: the C values are the runtime's (and the
+// artifact's, checked where function.cpp reads them).
+static_assert(HEXMOE_F32 == static_cast<int>(hexmoe::ElementType::kF32), "f32");
+static_assert(HEXMOE_BF16 == static_cast<int>(hexmoe::ElementType::kBF16), "bf16");
+static_assert(HEXMOE_I32 == static_cast<int>(hexmoe::ElementType::kI32), "i32");
+static_assert(HEXMOE_I64 == static_cast<int>(hexmoe::ElementType::kI64), "i64");
+static_assert(hexmoe::kNumElementTypes == 4, "a new element type needs a HEXMOE_ value");
+
 }  // namespace
 
 extern "C" {

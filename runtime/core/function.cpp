@@ -12,6 +12,13 @@
 namespace hexmoe {
 namespace {
 
+// The artifact's element types are read as the runtime's by value.
+static_assert(static_cast<int>(ElementType::kF32) == schema::ElementType_f32, "f32");
+static_assert(static_cast<int>(ElementType::kBF16) == schema::ElementType_bf16, "bf16");
+static_assert(static_cast<int>(ElementType::kI32) == schema::ElementType_i32, "i32");
+static_assert(static_cast<int>(ElementType::kI64) == schema::ElementType_i64, "i64");
+static_assert(kNumElementTypes == schema::ElementType_MAX + 1, "the schema and the runtime list the same types");
+
 /// Clears a vector of references on scope exit, so a failed invocation does
 /// not hold on to the results it allocated.
 struct ClearOnExit {
