@@ -50,9 +50,19 @@ def MoE_ActivationAttr : I32EnumAttr<"Activation", "expert FFN gate activation",
 class MoE_Op<string mnemonic, list<Trait> traits = []>
     : Op<MoE_Dialect, mnemonic, traits>;
 
+// Every moe tensor: each static size in [1, 2^31) and at most 2^40 elements
+// when fully static, so kernels never divide by a zero extent and sizes never
+// overflow int64 in verifiers, code generation or the runtime. Only the
+// token count T may be dynamic, and it may be 0 at run time.
+def MoE_SaneSizes : CPred<"::hexmoe::moe::hasSaneSizes($_self)">;
+class MoE_TensorOf<list<Type> types>
+    : Type<And<[RankedTensorOf<types>.predicate, MoE_SaneSizes]>,
+           RankedTensorOf<types>.summary # " with static sizes in [1, 2^31) and at most 2^40 elements",
+           "::mlir::RankedTensorType">;
+
 // Activations: ranked f32 tensors. Weights: f32 or bf16.
-def MoE_F32Tensor : RankedTensorOf<[F32]>;
-def MoE_WeightTensor : RankedTensorOf<[F32, BF16]>;
-def MoE_I32Tensor : RankedTensorOf<[I32]>;
+def MoE_F32Tensor : MoE_TensorOf<[F32]>;
+def MoE_WeightTensor : MoE_TensorOf<[F32, BF16]>;
+def MoE_I32Tensor : MoE_TensorOf<[I32]>;
 
 #endif // HEXMOE_DIALECT_MOE_BASE

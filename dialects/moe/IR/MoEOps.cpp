@@ -125,6 +125,21 @@ LogicalResult verifyExpertWeights(Operation *op, Value gate, Value up, Value dow
 
 } // namespace
 
+bool hexmoe::moe::hasSaneSizes(Type type) {
+  auto ranked = dyn_cast<RankedTensorType>(type);
+  if (!ranked) return false;
+  int64_t elements = 1;
+  for (int64_t d : ranked.getShape()) {
+    if (ShapedType::isDynamic(d)) {
+      elements = -1;
+      continue;
+    }
+    if (d < 1 || d >= (int64_t(1) << 31)) return false;
+    if (elements > 0) elements = elements > (int64_t(1) << 40) / d ? (int64_t(1) << 40) + 1 : elements * d;
+  }
+  return elements <= (int64_t(1) << 40);
+}
+
 #define GET_OP_CLASSES
 #include "dialects/moe/IR/MoEOps.cpp.inc"
 

@@ -14,6 +14,12 @@
 #include "dialects/moe/IR/MoEDialect.h"
 #include "dialects/moe/IR/MoEEnums.h.inc"
 
+namespace hexmoe::moe {
+/// Whether every static size of a ranked tensor type is in [1, 2^31) and a
+/// fully static one has at most 2^40 elements (the sizes MoEBase.td allows).
+bool hasSaneSizes(mlir::Type type);
+} // namespace hexmoe::moe
+
 #define GET_ATTRDEF_CLASSES
 #include "dialects/moe/IR/MoEAttrs.h.inc"
 
