@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -43,18 +44,37 @@ class HeapBytes final : public ArtifactBytes {
   size_t size_;
 };
 
-/// Reads what cannot be mapped (a pipe, /dev/stdin) to its end.
+/// An artifact read from a stream may be at most this large; a mapped file
+/// has no such limit.
+constexpr uint64_t kMaxStreamedArtifact = uint64_t(1) << 36;
+
+/// Reads what cannot be mapped (a pipe, /dev/stdin): the header first, then
+/// no more than the size it declares and one byte more (so padding is seen),
+/// so an endless stream (/dev/zero) is never read to its end.
 StatusOr<std::unique_ptr<ArtifactBytes>> readAll(int fd, const std::string& path) {
   std::vector<uint8_t> contents;
   uint8_t chunk[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(fd, chunk, sizeof(chunk));
+  uint64_t limit = schema::kHeaderSize;
+  bool sized = false;
+  while (contents.size() < limit) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(sizeof(chunk), limit - contents.size()));
+    ssize_t n = ::read(fd, chunk, want);
     if (n < 0) {
       if (errno == EINTR) continue;
       return errnoStatus(errno, path);
     }
     if (n == 0) break;
     contents.insert(contents.end(), chunk, chunk + n);
+    if (!sized && contents.size() >= schema::kHeaderSize) {
+      sized = true;
+      const uint64_t declared = schema::declaredArtifactSize(contents.data(), contents.size());
+      if (declared > kMaxStreamedArtifact)
+        return dataLoss(path + ": the header declares " + std::to_string(declared) +
+                        " bytes, more than a streamed artifact may hold (" + std::to_string(kMaxStreamedArtifact) +
+                        "); give a regular file");
+      // Not an artifact: the verifier says so from the header alone.
+      limit = declared ? declared + 1 : contents.size();
+    }
   }
   auto bytes = std::make_unique<HeapBytes>(contents.size());
   if (!bytes->mutableData()) return resourceExhausted(path + ": cannot allocate " + std::to_string(contents.size()) + " bytes");

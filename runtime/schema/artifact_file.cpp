@@ -162,6 +162,12 @@ std::vector<uint8_t> wrapArtifact(const uint8_t* payload, size_t size) {
   return out;
 }
 
+uint64_t declaredArtifactSize(const uint8_t* data, size_t size) {
+  if (size < kHeaderSize || std::memcmp(data, kMagic, sizeof(kMagic)) != 0) return 0;
+  const uint64_t payload = getLE(data + 16, 8);
+  return payload > UINT64_MAX - kHeaderSize ? 0 : payload + kHeaderSize;
+}
+
 StatusOr<const Artifact*> verifyArtifact(const uint8_t* data, size_t size, const std::string& what) {
   if (size < sizeof(kMagic) || std::memcmp(data, kMagic, sizeof(kMagic)) != 0)
     return invalidArgument(what + ": not a hexmoe artifact (bad magic or shorter than the " +

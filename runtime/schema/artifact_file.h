@@ -32,6 +32,11 @@ uint64_t fnv1a64(const uint8_t* data, size_t size);
 /// Prepends the container header to a finished FlatBuffer.
 std::vector<uint8_t> wrapArtifact(const uint8_t* payload, size_t size);
 
+/// The whole file size (header + payload) that the header at `data` declares,
+/// or 0 when these bytes do not start an artifact header. A reader of a
+/// stream reads no more than this (and one byte, to see padding).
+uint64_t declaredArtifactSize(const uint8_t* data, size_t size);
+
 /// Checks the header, sizes, checksum, file identifier and the FlatBuffer
 /// verifier, then the cross-references the runtime relies on (kernel and
 /// buffer indices, extents, executables), and returns the root. Errors name

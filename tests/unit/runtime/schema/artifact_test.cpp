@@ -3,9 +3,11 @@
 
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <thread>
 
 #include "runtime/schema/artifact_file.h"
 #include "tests/unit/runtime/runtime_test_util.h"
@@ -28,6 +30,51 @@ std::string writeTemp(const std::vector<uint8_t>& bytes) {
   EXPECT_EQ(write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
   close(fd);
   return path;
+}
+
+/// Loads from a pipe that `bytes` are written into (what cannot be mapped).
+Result loadFromPipe(hexmoe_runtime_t* runtime, const std::vector<uint8_t>& bytes, ModulePtr& out) {
+  std::signal(SIGPIPE, SIG_IGN);  // the loader may close the pipe before the writer is done
+  int fds[2];
+  EXPECT_EQ(pipe(fds), 0);
+  std::thread writer([&] {
+    size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n = write(fds[1], bytes.data() + done, bytes.size() - done);
+      if (n <= 0) break;  // the reader stopped early
+      done += static_cast<size_t>(n);
+    }
+    close(fds[1]);
+  });
+  hexmoe_module_t* module = nullptr;
+  const std::string path = "/proc/self/fd/" + std::to_string(fds[0]);
+  Result r = take(hexmoe_module_load_file(runtime, path.c_str(), &module));
+  close(fds[0]);
+  writer.join();
+  out.reset(module);
+  return r;
+}
+
+TEST_F(ArtifactTest, StreamsAreReadNoFurtherThanTheHeaderSays) {
+  // An endless stream is refused from its header, not read to its end.
+  hexmoe_module_t* module = nullptr;
+  Result r = take(hexmoe_module_load_file(rt_.get(), "/dev/zero", &module));
+  EXPECT_EQ(r.code, HEXMOE_STATUS_INVALID_ARGUMENT);
+  EXPECT_EQ(r.message, "/dev/zero: not a hexmoe artifact (bad magic or shorter than the 32-byte header)");
+
+  std::vector<uint8_t> bytes = buildTestArtifact();
+  EXPECT_TRUE(loadFromPipe(rt_.get(), bytes, module_).ok());
+  bytes.resize(bytes.size() + 4096, 0);  // padding after the declared size
+  r = loadFromPipe(rt_.get(), bytes, module_);
+  EXPECT_EQ(r.code, HEXMOE_STATUS_DATA_LOSS);
+  EXPECT_TRUE(contains(r.message, "(truncated or padded)")) << r.message;
+
+  // A header that declares a petabyte is refused before anything is allocated.
+  bytes = buildTestArtifact();
+  for (int i = 0; i < 8; ++i) bytes[16 + i] = i == 6 ? 0x04 : 0;
+  r = loadFromPipe(rt_.get(), bytes, module_);
+  EXPECT_EQ(r.code, HEXMOE_STATUS_DATA_LOSS);
+  EXPECT_TRUE(contains(r.message, "more than a streamed artifact may hold")) << r.message;
 }
 
 TEST_F(ArtifactTest, LoadsAndDescribesItself) {
