@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Times hexmoe's compiled MoE layers against a Hugging Face-style PyTorch MoE
 block on the same inputs and threads (BENCHMARKING.md), and a quarter-size
 Mixtral layer at T=1 against the machine's read-only streaming bandwidth.

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Writes seeded inputs of an example layer as .npy files, or checks an output
 against the float64 PyTorch reference.
 

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """hexmoe-run on real compiled artifacts: every bad input gets a clear error.
 
 Compiles models/examples/mixtral_layer.mlir and checks that a flipped byte, a

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """End-to-end check of the example layers against the float64 reference.
 
 Compiles models/examples/{mixtral,deepseek_v3}_layer.mlir (f32 and bf16
