@@ -8,6 +8,7 @@
 #include "runtime/drivers/cpu/shared_object.h"
 
 #include <dlfcn.h>
+#include <elf.h>
 #include <fcntl.h>
 #include <link.h>
 #include <sys/mman.h>
@@ -51,8 +52,52 @@ Status writeAll(int fd, const uint8_t* data, size_t size, const std::string& wha
   return okStatus();
 }
 
-/// Refuses anything that is not a 64-bit little-endian ELF for this machine
-/// before dlopen sees it.
+/// Whether [offset, offset + count * entry) lies inside `size` bytes.
+bool inBounds(uint64_t offset, uint64_t count, uint64_t entry, uint64_t size) {
+  if (entry && count > (UINT64_MAX - offset) / entry) return false;
+  return offset + count * entry <= size;
+}
+
+/// glibc's dlopen trusts the program and section headers it maps: a
+/// truncated or edited object crashes it. Every table and every segment and
+/// section with file contents must lie inside the bytes we have.
+Status checkElfBounds(const uint8_t* data, size_t size, const std::string& what) {
+  Elf64_Ehdr eh;
+  std::memcpy(&eh, data, sizeof(eh));
+  auto damaged = [&](const std::string& detail) {
+    return dataLoss(what + ": damaged shared object: " + detail + " (" + std::to_string(size) + " bytes)");
+  };
+  if (eh.e_phnum == 0 || eh.e_phentsize != sizeof(Elf64_Phdr) ||
+      !inBounds(eh.e_phoff, eh.e_phnum, sizeof(Elf64_Phdr), size))
+    return damaged("its program headers lie outside the file");
+  bool loadable = false;
+  for (uint16_t i = 0; i < eh.e_phnum; ++i) {
+    Elf64_Phdr ph;
+    std::memcpy(&ph, data + eh.e_phoff + i * sizeof(Elf64_Phdr), sizeof(ph));
+    if (!inBounds(ph.p_offset, ph.p_filesz, 1, size))
+      return damaged("segment " + std::to_string(i) + " lies outside the file");
+    if (ph.p_type == PT_LOAD) {
+      loadable = true;
+      if (ph.p_filesz > ph.p_memsz) return damaged("segment " + std::to_string(i) + " is larger in the file than in memory");
+    }
+  }
+  if (!loadable) return damaged("it has no loadable segment");
+  if (eh.e_shnum != 0) {
+    if (eh.e_shentsize != sizeof(Elf64_Shdr) || !inBounds(eh.e_shoff, eh.e_shnum, sizeof(Elf64_Shdr), size) ||
+        eh.e_shstrndx >= eh.e_shnum)
+      return damaged("its section headers lie outside the file");
+    for (uint16_t i = 0; i < eh.e_shnum; ++i) {
+      Elf64_Shdr sh;
+      std::memcpy(&sh, data + eh.e_shoff + i * sizeof(Elf64_Shdr), sizeof(sh));
+      if (sh.sh_type != SHT_NOBITS && !inBounds(sh.sh_offset, sh.sh_size, 1, size))
+        return damaged("section " + std::to_string(i) + " lies outside the file");
+    }
+  }
+  return okStatus();
+}
+
+/// Refuses anything that is not a 64-bit little-endian ELF for this machine,
+/// or whose headers point outside it, before dlopen sees it.
 Status checkElf(const uint8_t* data, size_t size, const std::string& what) {
   if (size < 64 || std::memcmp(data, "\x7f" "ELF", 4) != 0)
     return invalidArgument(what + ": not an ELF shared object");
@@ -72,7 +117,7 @@ Status checkElf(const uint8_t* data, size_t size, const std::string& what) {
     return failedPrecondition(what + ": shared object is not a 64-bit little-endian ELF for " + hostName);
   if (type != 3)  // ET_DYN
     return invalidArgument(what + ": ELF file is not a shared object");
-  return okStatus();
+  return checkElfBounds(data, size, what);
 }
 
 /// dlopen of a fresh name: refuses a name that is already loaded (see the file comment).

@@ -136,7 +136,8 @@ std::vector<uint8_t> buildTestPayload(const TestArtifactOptions& options) {
   for (const TestVariant& v : options.variants) {
     std::vector<fb::Offset<fb::String>> features;
     for (const std::string& f : v.features) features.push_back(b.CreateString(f));
-    const std::vector<uint8_t> so = testKernelLibrary(v.tag);
+    std::vector<uint8_t> so = testKernelLibrary(v.tag);
+    if (options.truncateObjectsTo && options.truncateObjectsTo < so.size()) so.resize(options.truncateObjectsTo);
     b.ForceVectorAlignment(so.size(), 1, 64);
     variants.push_back(CreateExecutableDirect(b, v.format.c_str(), v.isa.c_str(), &features, &launches, &so));
   }

@@ -35,6 +35,8 @@ struct TestArtifactOptions {
   bool missingKernel = false;
   /// A dispatch names a kernel index past the end of the kernel table.
   bool badKernelIndex = false;
+  /// Each shared object is cut to this many bytes (0: whole).
+  size_t truncateObjectsTo = 0;
   /// Executables record one kernel launch fewer than there are kernels.
   bool missingLaunch = false;
   /// pair_sum's U appears in no argument (only in a result).

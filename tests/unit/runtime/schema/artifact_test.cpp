@@ -216,6 +216,19 @@ TEST_F(ArtifactTest, ExecutableWithoutEveryKernelsLaunch) {
   EXPECT_EQ(r.message, "test.hxm: executable 0: (cpu-x86_64) has 8 kernel launches for 9 kernels");
 }
 
+TEST_F(ArtifactTest, TruncatedSharedObjectNeverReachesDlopen) {
+  // Cut after the ELF header, inside the program headers, and inside the segments.
+  for (size_t cut : {100, 300, 2000}) {
+    TestArtifactOptions options;
+    options.variants = {{"generic", {}, 1}};
+    options.truncateObjectsTo = cut;
+    Result r = load(buildTestArtifact(options));
+    EXPECT_EQ(r.code, HEXMOE_STATUS_DATA_LOSS) << cut;
+    EXPECT_TRUE(contains(r.message, "test.hxm, CPU variant generic: damaged shared object: ")) << r.message;
+    EXPECT_TRUE(contains(r.message, "lie") || contains(r.message, "lies")) << r.message;
+  }
+}
+
 TEST_F(ArtifactTest, MissingKernelSymbol) {
   TestArtifactOptions options;
   options.missingKernel = true;
