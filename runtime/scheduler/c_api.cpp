@@ -1,5 +1,6 @@
 // The planner's C API (runtime/include/hexmoe/plan.h) over the C++ library.
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -56,10 +57,22 @@ StatusOr<hexmoe::sched::LoadProfile> readLoad(const char* load, const hexmoe::sc
 
 hexmoe_status_code_t wrap(StatusOr<hexmoe::sched::Plan> result, hexmoe_plan** out_plan, char** out_error) {
   if (!result.ok()) return fail(result.status(), out_error);
-  hexmoe_plan* handle = new (std::nothrow) hexmoe_plan{std::move(result).value()};
-  if (handle == nullptr) return fail(HEXMOE_STATUS_INTERNAL, "out of memory", out_error);
-  *out_plan = handle;
+  *out_plan = new hexmoe_plan{std::move(result).value()};
   return HEXMOE_STATUS_OK;
+}
+
+/// Runs `body`, turning any exception into a status: none crosses the C API.
+template <typename Body>
+hexmoe_status_code_t guarded(char** out_error, Body body) {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    return fail(HEXMOE_STATUS_RESOURCE_EXHAUSTED, "out of memory", out_error);
+  } catch (const std::exception& e) {
+    return fail(HEXMOE_STATUS_INTERNAL, std::string("internal error: ") + e.what(), out_error);
+  } catch (...) {
+    return fail(HEXMOE_STATUS_INTERNAL, "internal error", out_error);
+  }
 }
 
 }  // namespace
@@ -85,7 +98,7 @@ hexmoe_status_code_t hexmoe_plan_create(const char* pool_json, const char* model
   if (pool_json == nullptr || model_json == nullptr || load == nullptr || out_plan == nullptr) {
     return fail(HEXMOE_STATUS_INVALID_ARGUMENT, "pool, model, load and out_plan are required", out_error);
   }
-  try {
+  return guarded(out_error, [&]() -> hexmoe_status_code_t {
     hexmoe_plan_options options;
     hexmoe_plan_options_init(&options);
     if (user_options != nullptr) {
@@ -110,6 +123,18 @@ hexmoe_status_code_t hexmoe_plan_create(const char* pool_json, const char* model
     if (objective == "latency") request.cost.objective = Objective::kLatency;
     else if (objective == "throughput") request.cost.objective = Objective::kThroughput;
     else return fail(HEXMOE_STATUS_INVALID_ARGUMENT, "objective must be \"latency\" or \"throughput\"", out_error);
+    // Finite and in range (NaN fails the comparison too); <= 0 picks the default.
+    auto outOfRange = [&](const char* name, double value, double max) {
+      return fail(HEXMOE_STATUS_INVALID_ARGUMENT, std::string("options.") + name + " must be a number up to " +
+                                                      std::to_string(max) + ", got " + std::to_string(value),
+                  out_error);
+    };
+    if (!(std::fabs(options.tokens_per_step) <= kMaxTokensPerStep)) {
+      return outOfRange("tokens_per_step", options.tokens_per_step, kMaxTokensPerStep);
+    }
+    if (!(std::fabs(options.context_tokens) <= kMaxContextTokens)) {
+      return outOfRange("context_tokens", options.context_tokens, kMaxContextTokens);
+    }
     request.cost.tokens_per_step = options.tokens_per_step > 0 ? options.tokens_per_step
                                    : request.cost.objective == Objective::kLatency ? 64 : 4096;
     request.cost.context_tokens = options.context_tokens >= 0 ? options.context_tokens : 2048;
@@ -121,11 +146,7 @@ hexmoe_status_code_t hexmoe_plan_create(const char* pool_json, const char* model
     if (!profile.ok()) return fail(profile.status(), out_error);
     request.load = *profile;
     return wrap(makePlan(request), out_plan, out_error);
-  } catch (const std::exception& e) {
-    return fail(HEXMOE_STATUS_INTERNAL, e.what(), out_error);
-  } catch (...) {
-    return fail(HEXMOE_STATUS_INTERNAL, "unknown error", out_error);
-  }
+  });
 }
 
 hexmoe_status_code_t hexmoe_plan_from_json(const char* plan_json, hexmoe_plan** out_plan, char** out_error) {
@@ -133,11 +154,7 @@ hexmoe_status_code_t hexmoe_plan_from_json(const char* plan_json, hexmoe_plan** 
   if (plan_json == nullptr || out_plan == nullptr) {
     return fail(HEXMOE_STATUS_INVALID_ARGUMENT, "plan_json and out_plan are required", out_error);
   }
-  try {
-    return wrap(hexmoe::sched::parsePlan(plan_json, "plan"), out_plan, out_error);
-  } catch (const std::exception& e) {
-    return fail(HEXMOE_STATUS_INTERNAL, e.what(), out_error);
-  }
+  return guarded(out_error, [&] { return wrap(hexmoe::sched::parsePlan(plan_json, "plan"), out_plan, out_error); });
 }
 
 hexmoe_status_code_t hexmoe_plan_replan(const hexmoe_plan* previous, const char* load, double budget,
@@ -148,16 +165,14 @@ hexmoe_status_code_t hexmoe_plan_replan(const hexmoe_plan* previous, const char*
     return fail(HEXMOE_STATUS_INVALID_ARGUMENT, "previous, load and out_plan are required; budget and hysteresis >= 0",
                 out_error);
   }
-  try {
+  return guarded(out_error, [&]() -> hexmoe_status_code_t {
     StatusOr<LoadProfile> profile = readLoad(load, previous->plan.model, previous->plan.options.tokens_per_step, 42);
     if (!profile.ok()) return fail(profile.status(), out_error);
     ReplanOptions options;
     options.migration_budget_bytes = budget;
     options.hysteresis = hysteresis;
     return wrap(replan(previous->plan, *profile, options), out_plan, out_error);
-  } catch (const std::exception& e) {
-    return fail(HEXMOE_STATUS_INTERNAL, e.what(), out_error);
-  }
+  });
 }
 
 hexmoe_status_code_t hexmoe_plan_without_device(const hexmoe_plan* plan, const char* device_name,
@@ -166,13 +181,14 @@ hexmoe_status_code_t hexmoe_plan_without_device(const hexmoe_plan* plan, const c
   if (plan == nullptr || device_name == nullptr || out_plan == nullptr) {
     return fail(HEXMOE_STATUS_INVALID_ARGUMENT, "plan, device_name and out_plan are required", out_error);
   }
-  int device = plan->plan.pool.findDevice(device_name);
-  if (device < 0) return fail(HEXMOE_STATUS_NOT_FOUND, std::string("no device named ") + device_name, out_error);
-  try {
+  return guarded(out_error, [&]() -> hexmoe_status_code_t {
+    int device = plan->plan.pool.findDevice(device_name);
+    if (device < 0) {
+      return fail(HEXMOE_STATUS_NOT_FOUND, std::string("no device named \"") + device_name + "\" in the plan's pool",
+                  out_error);
+    }
     return wrap(hexmoe::sched::replanWithoutDevice(plan->plan, device), out_plan, out_error);
-  } catch (const std::exception& e) {
-    return fail(HEXMOE_STATUS_INTERNAL, e.what(), out_error);
-  }
+  });
 }
 
 hexmoe_status_code_t hexmoe_plan_to_json(const hexmoe_plan* plan, char** out_json) {

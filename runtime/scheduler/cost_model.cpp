@@ -141,8 +141,13 @@ void CostModel::buildExchange() {
 StatusOr<CostModel> CostModel::build(const Pool& pool, const ModelShape& model,
                                      const CostOptions& options, std::vector<int> attention_devices) {
   if (pool.devices.empty()) return invalidArgument("the pool has no devices");
-  if (!(options.tokens_per_step > 0)) return invalidArgument("tokens per step must be positive");
-  if (!(options.context_tokens >= 0)) return invalidArgument("context tokens must be non-negative");
+  // Negated comparisons: NaN fails them too.
+  if (!(options.tokens_per_step > 0 && options.tokens_per_step <= kMaxTokensPerStep)) {
+    return invalidArgument("tokens per step must be in (0, 1e9], got " + std::to_string(options.tokens_per_step));
+  }
+  if (!(options.context_tokens >= 0 && options.context_tokens <= kMaxContextTokens)) {
+    return invalidArgument("context tokens must be in [0, 1e9], got " + std::to_string(options.context_tokens));
+  }
   CostModel cm;
   cm.pool_ = pool;
   cm.model_ = model;

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/scheduler/load.h"
 #include "runtime/scheduler/model.h"
 #include "runtime/scheduler/pool.h"
 #include "runtime/base/status.h"
@@ -28,10 +29,13 @@ namespace hexmoe::sched {
 enum class Objective { kLatency, kThroughput };
 const char* objectiveName(Objective objective);
 
+/// KV-cache tokens an attention read sees are at most this.
+constexpr double kMaxContextTokens = 1e9;
+
 struct CostOptions {
   Objective objective = Objective::kLatency;
-  double tokens_per_step = 64;  // tokens in one step (the decode batch, or a prefill chunk)
-  double context_tokens = 2048; // KV-cache length each attention read sees
+  double tokens_per_step = 64;  // tokens in one step (the decode batch, or a prefill chunk); <= kMaxTokensPerStep
+  double context_tokens = 2048; // KV-cache length each attention read sees; <= kMaxContextTokens
 };
 
 /// A port is one direction-agnostic link endpoint whose bandwidth the

@@ -1,32 +1,79 @@
 #include "runtime/scheduler/json_fields.h"
 
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
 namespace hexmoe::sched {
 
+/// `source:line:column` of byte `offset` in `text` (both from 1).
+static std::string positionIn(const std::string& text, const std::string& source, size_t offset) {
+  size_t line = 1, column = 1;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return source + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
+/// The offset of the first bracket (outside strings) that opens a level
+/// deeper than kMaxJsonDepth, or npos. nlohmann parses deep input without
+/// recursion, but dumping it (into an error message, or to re-parse a
+/// nested document) recurses once per level and overflows the stack.
+static size_t tooDeepAt(const std::string& text) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) return i;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::string::npos;
+}
+
+/// nlohmann's message without its "[json.exception.parse_error.101] parse error at ...: " prefix.
+static std::string withoutPrefix(const std::string& what) {
+  size_t colon = what.find(": ");
+  return colon == std::string::npos ? what : what.substr(colon + 2);
+}
+
 Status parseJsonText(const std::string& text, const std::string& source, Json* out) {
+  size_t deep = tooDeepAt(text);
+  if (deep != std::string::npos) {
+    return invalidArgument(positionIn(text, source, deep) + ": invalid JSON: nested deeper than " +
+                           std::to_string(kMaxJsonDepth) + " levels");
+  }
   try {
     *out = Json::parse(text);
   } catch (const Json::parse_error& e) {
     // nlohmann reports a byte offset; people think in lines and columns.
     size_t byte = e.byte == 0 ? 0 : e.byte - 1;
-    size_t line = 1, column = 1;
-    for (size_t i = 0; i < byte && i < text.size(); ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
-    }
+    return invalidArgument(positionIn(text, source, byte) + ": invalid JSON: " + withoutPrefix(e.what()));
+  } catch (const Json::exception& e) {
+    // A number beyond a double (1e400) is reported without a position, but
+    // with the number in quotes: find it in the text.
+    if (e.id != 406) return invalidArgument(source + ": invalid JSON: " + withoutPrefix(e.what()));
     std::string what = e.what();
-    // Drop nlohmann's "[json.exception.parse_error.101] parse error at ..." prefix.
-    size_t colon = what.find(": ");
-    if (colon != std::string::npos) what = what.substr(colon + 2);
-    return invalidArgument(source + ":" + std::to_string(line) + ":" +
-                           std::to_string(column) + ": invalid JSON: " + what);
+    size_t open = what.find('\''), close = what.rfind('\'');
+    std::string number = open != std::string::npos && close > open ? what.substr(open + 1, close - open - 1) : "";
+    size_t at = number.empty() ? std::string::npos : text.find(number);
+    return invalidArgument((at == std::string::npos ? source : positionIn(text, source, at)) +
+                           ": invalid JSON: the number " + number + " is beyond the range of a double");
   }
   return okStatus();
 }
@@ -71,8 +118,15 @@ Status JsonFields::error(const std::string& path, const std::string& what) const
   return invalidArgument(*source_ + ": " + (path.empty() ? "(top level)" : path) + ": " + what);
 }
 
+/// A bound for messages: 1e+06 reads better than 1000000.000000.
+static std::string formatBound(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%g", v);
+  return buffer;
+}
+
 Status checkJsonNumber(const std::string& source, const std::string& path, const Json& value,
-                       JsonFields::Range range, double* out) {
+                       JsonFields::Range range, double* out, double max) {
   const char* expected = "a number";
   switch (range) {
     case JsonFields::Range::kAny: break;
@@ -80,56 +134,78 @@ Status checkJsonNumber(const std::string& source, const std::string& path, const
     case JsonFields::Range::kNonNegative: expected = "a non-negative number"; break;
     case JsonFields::Range::kFraction: expected = "a number in (0, 1]"; break;
   }
-  auto fail = [&] {
-    return invalidArgument(source + ": " + path + ": expected " + expected + ", got " +
-                           describeJsonValue(value));
+  auto fail = [&](const std::string& what) {
+    return invalidArgument(source + ": " + path + ": expected " + what + ", got " + describeJsonValue(value));
   };
-  if (!value.is_number()) return fail();
+  if (!value.is_number()) return fail(expected);
   double v = value.get<double>();
-  if (!std::isfinite(v)) return fail();
+  if (!std::isfinite(v)) return fail(expected);
   switch (range) {
     case JsonFields::Range::kAny: break;
     case JsonFields::Range::kPositive:
-      if (!(v > 0)) return fail();
+      if (!(v > 0)) return fail(expected);
       break;
     case JsonFields::Range::kNonNegative:
-      if (!(v >= 0)) return fail();
+      if (!(v >= 0)) return fail(expected);
       break;
     case JsonFields::Range::kFraction:
-      if (!(v > 0 && v <= 1)) return fail();
+      if (!(v > 0 && v <= 1)) return fail(expected);
       break;
+  }
+  if (std::fabs(v) > max) {
+    const char* bound = range == JsonFields::Range::kAny ? " of magnitude at most " : " no larger than ";
+    return fail(expected + std::string(bound) + formatBound(max));
   }
   *out = v;
   return okStatus();
 }
 
-Status JsonFields::number(const char* key, double* out, Range range) const {
-  if (!has(key)) return errorAt(key, "missing (required)");
-  return checkJsonNumber(*source_, pathOf(key), (*object_)[key], range, out);
-}
-
-Status JsonFields::optionalNumber(const char* key, double* out, Range range) const {
-  if (!has(key)) return okStatus();
-  return number(key, out, range);
-}
-
-Status JsonFields::integer(const char* key, int64_t* out, int64_t min_value) const {
-  if (!has(key)) return errorAt(key, "missing (required)");
-  const Json& value = (*object_)[key];
-  double v = value.is_number() ? value.get<double>() : NAN;
-  // Doubles hold every integer up to 2^53, far beyond any count here.
-  if (!std::isfinite(v) || std::floor(v) != v || v < static_cast<double>(min_value) ||
-      std::fabs(v) > 9e15) {
-    return errorAt(key, "expected an integer >= " + std::to_string(min_value) + ", got " +
-                            describeJsonValue(value));
+Status checkJsonInteger(const std::string& source, const std::string& path, const Json& value,
+                        int64_t min_value, int64_t max_value, int64_t* out) {
+  // Read as what JSON holds (int64, uint64 or an integral double), never
+  // through a 32-bit or lossy conversion.
+  bool whole = false;
+  int64_t v = 0;
+  if (value.is_number_unsigned()) {
+    uint64_t u = value.get<uint64_t>();
+    whole = u <= static_cast<uint64_t>(INT64_MAX);
+    v = whole ? static_cast<int64_t>(u) : 0;
+  } else if (value.is_number_integer()) {
+    whole = true;
+    v = value.get<int64_t>();
+  } else if (value.is_number_float()) {
+    double d = value.get<double>();
+    whole = std::isfinite(d) && std::floor(d) == d && std::fabs(d) <= static_cast<double>(kMaxJsonInteger);
+    v = whole ? static_cast<int64_t>(d) : 0;
   }
-  *out = static_cast<int64_t>(v);
+  if (!whole || v < min_value || v > max_value) {
+    std::string expected = max_value == kMaxJsonInteger ? "an integer >= " + std::to_string(min_value)
+                                                        : "an integer from " + std::to_string(min_value) +
+                                                              " to " + std::to_string(max_value);
+    return invalidArgument(source + ": " + path + ": expected " + expected + ", got " + describeJsonValue(value));
+  }
+  *out = v;
   return okStatus();
 }
 
-Status JsonFields::optionalInteger(const char* key, int64_t* out, int64_t min_value) const {
+Status JsonFields::number(const char* key, double* out, Range range, double max) const {
+  if (!has(key)) return errorAt(key, "missing (required)");
+  return checkJsonNumber(*source_, pathOf(key), (*object_)[key], range, out, max);
+}
+
+Status JsonFields::optionalNumber(const char* key, double* out, Range range, double max) const {
   if (!has(key)) return okStatus();
-  return integer(key, out, min_value);
+  return number(key, out, range, max);
+}
+
+Status JsonFields::integer(const char* key, int64_t* out, int64_t min_value, int64_t max_value) const {
+  if (!has(key)) return errorAt(key, "missing (required)");
+  return checkJsonInteger(*source_, pathOf(key), (*object_)[key], min_value, max_value, out);
+}
+
+Status JsonFields::optionalInteger(const char* key, int64_t* out, int64_t min_value, int64_t max_value) const {
+  if (!has(key)) return okStatus();
+  return integer(key, out, min_value, max_value);
 }
 
 Status JsonFields::string(const char* key, std::string* out) const {

@@ -18,7 +18,19 @@ namespace hexmoe::sched {
 
 using Json = nlohmann::json;
 
-/// Parses `text`; on a syntax error says where (line and column) in `source`.
+/// Documents nest no deeper than this (a plan, the deepest, needs 6 levels).
+/// Checked before parsing, so nothing deeper is ever built or re-serialised.
+constexpr int kMaxJsonDepth = 64;
+/// Numbers read without a tighter bound of their own: no quantity in the
+/// planner's documents comes near it in its unit (bytes, FLOPs, tokens).
+constexpr double kMaxJsonNumber = 1e15;
+/// Integers read without a tighter bound: every integer up to here is exact
+/// in a double, as JSON numbers are.
+constexpr int64_t kMaxJsonInteger = int64_t{1} << 53;
+
+/// Parses `text`; on a syntax error, a number beyond a double's range or
+/// nesting deeper than kMaxJsonDepth says where (line and column) in
+/// `source`. Never throws.
 Status parseJsonText(const std::string& text, const std::string& source, Json* out);
 
 /// Reads a whole file; the error names the path.
@@ -54,10 +66,16 @@ class JsonFields {
   }
 
   // Required fields fail when absent; optional ones leave `*out` untouched.
-  Status number(const char* key, double* out, Range range = Range::kAny) const;
-  Status optionalNumber(const char* key, double* out, Range range = Range::kAny) const;
-  Status integer(const char* key, int64_t* out, int64_t min_value) const;
-  Status optionalInteger(const char* key, int64_t* out, int64_t min_value) const;
+  // Numbers are finite, in `range` and of magnitude at most `max`; integers
+  // are whole numbers in [min_value, max_value], read without truncation.
+  Status number(const char* key, double* out, Range range = Range::kAny,
+                double max = kMaxJsonNumber) const;
+  Status optionalNumber(const char* key, double* out, Range range = Range::kAny,
+                        double max = kMaxJsonNumber) const;
+  Status integer(const char* key, int64_t* out, int64_t min_value,
+                 int64_t max_value = kMaxJsonInteger) const;
+  Status optionalInteger(const char* key, int64_t* out, int64_t min_value,
+                         int64_t max_value = kMaxJsonInteger) const;
   Status string(const char* key, std::string* out) const;
   Status optionalString(const char* key, std::string* out) const;
   Status optionalBool(const char* key, bool* out) const;
@@ -78,9 +96,16 @@ class JsonFields {
   std::string path_;
 };
 
-/// Checks a number found at `path` against `range`; shared with array readers.
-Status checkJsonNumber(const std::string& source, const std::string& path,
-                       const Json& value, JsonFields::Range range, double* out);
+/// Checks a number found at `path` against `range` and `max`; shared with
+/// array readers.
+Status checkJsonNumber(const std::string& source, const std::string& path, const Json& value,
+                       JsonFields::Range range, double* out, double max = kMaxJsonNumber);
+
+/// Checks an integer found at `path`: a whole number (an integral float such
+/// as 2.0 too) in [min_value, max_value], as int64 so that 4294967297 is not
+/// read as 1; shared with array readers.
+Status checkJsonInteger(const std::string& source, const std::string& path, const Json& value,
+                        int64_t min_value, int64_t max_value, int64_t* out);
 
 }  // namespace hexmoe::sched
 

@@ -221,7 +221,8 @@ StatusOr<LoadTrace> parseTrace(const std::string& text, const std::string& sourc
   LoadTrace trace;
   trace.description = source;
   HEXMOE_RETURN_IF_ERROR(top.optionalString("description", &trace.description));
-  HEXMOE_RETURN_IF_ERROR(top.number("tokens_per_step", &trace.tokens_per_step, JsonFields::Range::kPositive));
+  HEXMOE_RETURN_IF_ERROR(
+      top.number("tokens_per_step", &trace.tokens_per_step, JsonFields::Range::kPositive, kMaxTokensPerStep));
   int64_t experts = 0;
   HEXMOE_RETURN_IF_ERROR(top.integer("num_experts", &experts, 1));
   if (experts != model.num_experts) {
@@ -232,6 +233,13 @@ StatusOr<LoadTrace> parseTrace(const std::string& text, const std::string& sourc
   const Json* steps = nullptr;
   HEXMOE_RETURN_IF_ERROR(top.child("steps", Json::value_t::array, &steps));
   if (steps->empty()) return top.errorAt("steps", "expected at least one step");
+  // A step may give one row for every layer, so the counts can outgrow the text.
+  int64_t per_step = static_cast<int64_t>(model.numMoeLayers()) * model.num_experts;
+  if (per_step > 0 && static_cast<int64_t>(steps->size()) > kMaxTraceCounts / per_step) {
+    return top.errorAt("steps", std::to_string(steps->size()) + " steps of " + std::to_string(model.numMoeLayers()) +
+                                    " MoE layers x " + std::to_string(model.num_experts) + " experts exceed the " +
+                                    std::to_string(kMaxTraceCounts) + " counts a trace may hold");
+  }
   trace.num_steps = static_cast<int>(steps->size());
   trace.num_layers = model.numMoeLayers();
   trace.num_experts = model.num_experts;
@@ -256,7 +264,9 @@ StatusOr<LoadTrace> parseTrace(const std::string& text, const std::string& sourc
                            "expected a non-negative integer count, got " + describeJsonValue(v));
         }
         uint64_t c = v.get<uint64_t>();
-        if (c > 0xffffffffu) return top.error(indexJsonPath(row_path, e), "count too large");
+        if (c > 0xffffffffu) {
+          return top.error(indexJsonPath(row_path, e), "expected a count below 2^32, got " + describeJsonValue(v));
+        }
         if (step.size() == 1) {
           for (int ll = 0; ll < trace.num_layers; ++ll) trace.at(static_cast<int>(s), ll)[e] = static_cast<uint32_t>(c);
         } else {
@@ -302,9 +312,10 @@ Status checkProfile(const LoadProfile& profile, const ModelShape& model) {
       return invalidArgument("load layer " + std::to_string(l) + " has " + std::to_string(row.size()) +
                              " experts but the model has " + std::to_string(model.num_experts));
     }
-    for (double v : row) {
-      if (!std::isfinite(v) || v < 0) {
-        return invalidArgument("load layer " + std::to_string(l) + " has a negative or non-finite count");
+    for (size_t e = 0; e < row.size(); ++e) {
+      if (!std::isfinite(row[e]) || row[e] < 0) {
+        return invalidArgument("load layer " + std::to_string(l) + " expert " + std::to_string(e) +
+                               " has a negative or non-finite count (" + std::to_string(row[e]) + ")");
       }
     }
   }

@@ -16,6 +16,13 @@
 
 namespace hexmoe::sched {
 
+/// Tokens in one step (a decode batch or a prefill chunk) are at most this,
+/// in traces, plans, options and the C API.
+constexpr double kMaxTokensPerStep = 1e9;
+/// A trace (recorded or sampled) holds at most this many counts, steps x MoE
+/// layers x experts: 1 GiB.
+constexpr int64_t kMaxTraceCounts = int64_t{1} << 28;
+
 /// Expected token copies per step, per expert of each MoE layer.
 struct LoadProfile {
   double tokens_per_step = 0;

@@ -23,29 +23,61 @@ double ModelShape::nonExpertBytes() const {
   return (attention + dense + shared) * weight_bytes + (routers + embeddings) * 2.0;
 }
 
+/// No config field comes near this; every int the model keeps fits in 32 bits.
+constexpr int64_t kMaxConfigInt = int64_t{1} << 30;
+/// Layers and routed experts size every per-layer and per-expert table of a
+/// plan (and, times the devices, the planner's working set): well beyond any
+/// published model (DeepSeek-V3: 61 layers, 256 experts; Kimi K2: 384).
+constexpr int64_t kMaxLayers = 4096;
+constexpr int64_t kMaxExperts = 4096;
+
 /// Reads an optional int field that Hugging Face configs sometimes set to null.
-static Status optionalInt(const JsonFields& f, const char* key, int* out, int min_value) {
+static Status optionalInt(const JsonFields& f, const char* key, int* out, int min_value,
+                          int64_t max_value = kMaxConfigInt) {
   int64_t value = *out;
-  HEXMOE_RETURN_IF_ERROR(f.optionalInteger(key, &value, min_value));
-  if (value > (1 << 30)) return f.errorAt(key, "implausibly large");
+  HEXMOE_RETURN_IF_ERROR(f.optionalInteger(key, &value, min_value, max_value));
   *out = static_cast<int>(value);
   return okStatus();
 }
 
-static Status requiredInt(const JsonFields& f, const char* key, int* out, int min_value) {
+static Status requiredInt(const JsonFields& f, const char* key, int* out, int min_value,
+                          int64_t max_value = kMaxConfigInt) {
   if (!f.has(key)) return f.errorAt(key, "missing (required)");
-  return optionalInt(f, key, out, min_value);
+  return optionalInt(f, key, out, min_value, max_value);
 }
 
 /// The first of `keys` that is present, or an error naming them all.
 static Status firstOf(const JsonFields& f, std::initializer_list<const char*> keys, int* out,
-                      const char* what) {
+                      const char* what, int64_t max_value = kMaxConfigInt) {
   for (const char* key : keys) {
-    if (f.has(key)) return optionalInt(f, key, out, 1);
+    if (f.has(key)) return optionalInt(f, key, out, 1, max_value);
   }
   std::string list;
   for (const char* key : keys) list += std::string(list.empty() ? "" : ", ") + key;
   return f.error(*keys.begin(), std::string("missing: expected one of ") + list + " (" + what + ")");
+}
+
+/// What routing needs of the shape, for both readers: top-k within the
+/// experts, expert groups that split them evenly (EPLB packs whole groups to
+/// nodes) and enough selected groups to supply top-k experts.
+static Status checkRouting(const JsonFields& f, const ModelShape& m, const char* top_k_key) {
+  std::string experts = std::to_string(m.num_experts);
+  if (m.top_k > m.num_experts) return f.errorAt(top_k_key, "larger than the number of experts (" + experts + ")");
+  if (m.num_experts % m.n_group != 0) {
+    return f.errorAt("n_group", std::to_string(m.n_group) + " does not divide the number of experts (" + experts +
+                                    ") into equal groups");
+  }
+  if (m.topk_group > m.n_group) {
+    return f.errorAt("topk_group", std::to_string(m.topk_group) + " is larger than n_group (" +
+                                       std::to_string(m.n_group) + ")");
+  }
+  int group_size = m.num_experts / m.n_group;
+  if (static_cast<int64_t>(m.topk_group) * group_size < m.top_k) {
+    return f.errorAt("topk_group", std::to_string(m.topk_group) + " groups of " + std::to_string(group_size) +
+                                       " experts cannot supply the " + std::to_string(m.top_k) +
+                                       " experts each token is routed to");
+  }
+  return okStatus();
 }
 
 static Status parseWeightDType(const JsonFields& f, ModelShape* m) {
@@ -122,11 +154,10 @@ static Status parseMoeLayers(const JsonFields& f, ModelShape* m) {
   HEXMOE_RETURN_IF_ERROR(f.optionalChild("mlp_only_layers", Json::value_t::array, &mlp_only_json));
   if (mlp_only_json != nullptr) {
     for (size_t i = 0; i < mlp_only_json->size(); ++i) {
-      const Json& v = (*mlp_only_json)[i];
-      if (!v.is_number_integer()) {
-        return f.error(indexJsonPath("mlp_only_layers", i), "expected a layer index, got " + describeJsonValue(v));
-      }
-      mlp_only.push_back(v.get<int>());
+      int64_t index = 0;
+      HEXMOE_RETURN_IF_ERROR(checkJsonInteger(f.source(), indexJsonPath("mlp_only_layers", i), (*mlp_only_json)[i],
+                                              0, kMaxLayers, &index));
+      mlp_only.push_back(static_cast<int>(index));
     }
   }
   for (int i = 0; i < m->num_layers; ++i) {
@@ -145,16 +176,12 @@ static StatusOr<ModelShape> parseHuggingFace(const JsonFields& f) {
   HEXMOE_RETURN_IF_ERROR(f.optionalString("model_type", &m.architecture));
   m.name = m.architecture.empty() ? f.source() : m.architecture;
   HEXMOE_RETURN_IF_ERROR(f.optionalString("_name_or_path", &m.name));
-  HEXMOE_RETURN_IF_ERROR(requiredInt(f, "num_hidden_layers", &m.num_layers, 1));
+  HEXMOE_RETURN_IF_ERROR(requiredInt(f, "num_hidden_layers", &m.num_layers, 1, kMaxLayers));
   HEXMOE_RETURN_IF_ERROR(requiredInt(f, "hidden_size", &m.hidden_size, 1));
   HEXMOE_RETURN_IF_ERROR(firstOf(f, {"n_routed_experts", "num_local_experts", "num_experts"},
-                                 &m.num_experts, "is this a mixture-of-experts model?"));
+                                 &m.num_experts, "is this a mixture-of-experts model?", kMaxExperts));
   HEXMOE_RETURN_IF_ERROR(firstOf(f, {"num_experts_per_tok", "moe_topk"}, &m.top_k,
-                                 "experts chosen per token"));
-  if (m.top_k > m.num_experts) {
-    return f.errorAt("num_experts_per_tok", "larger than the number of experts (" +
-                                                std::to_string(m.num_experts) + ")");
-  }
+                                 "experts chosen per token", kMaxExperts));
   HEXMOE_RETURN_IF_ERROR(optionalInt(f, "intermediate_size", &m.dense_intermediate_size, 1));
   HEXMOE_RETURN_IF_ERROR(firstOf(f, {"moe_intermediate_size", "intermediate_size"},
                                  &m.expert_intermediate_size, "the width of one expert"));
@@ -164,11 +191,10 @@ static StatusOr<ModelShape> parseHuggingFace(const JsonFields& f) {
   HEXMOE_RETURN_IF_ERROR(optionalInt(f, "shared_expert_intermediate_size", &m.shared_intermediate_size, 0));
   HEXMOE_RETURN_IF_ERROR(optionalInt(f, "vocab_size", &m.vocab_size, 1));
   HEXMOE_RETURN_IF_ERROR(f.optionalBool("tie_word_embeddings", &m.tied_embeddings));
-  HEXMOE_RETURN_IF_ERROR(optionalInt(f, "n_group", &m.n_group, 1));
-  HEXMOE_RETURN_IF_ERROR(optionalInt(f, "topk_group", &m.topk_group, 1));
-  if (m.num_experts % m.n_group != 0) {
-    return f.errorAt("n_group", "does not divide the number of experts (" + std::to_string(m.num_experts) + ")");
-  }
+  HEXMOE_RETURN_IF_ERROR(optionalInt(f, "n_group", &m.n_group, 1, kMaxExperts));
+  m.topk_group = m.n_group;  // absent: tokens may be routed to any group
+  HEXMOE_RETURN_IF_ERROR(optionalInt(f, "topk_group", &m.topk_group, 1, kMaxExperts));
+  HEXMOE_RETURN_IF_ERROR(checkRouting(f, m, f.has("num_experts_per_tok") ? "num_experts_per_tok" : "moe_topk"));
   HEXMOE_RETURN_IF_ERROR(parseWeightDType(f, &m));
   HEXMOE_RETURN_IF_ERROR(parseAttention(f, &m));
   HEXMOE_RETURN_IF_ERROR(parseMoeLayers(f, &m));
@@ -185,17 +211,19 @@ static StatusOr<ModelShape> parseNormalised(const JsonFields& f) {
   ModelShape m;
   HEXMOE_RETURN_IF_ERROR(f.optionalString("name", &m.name));
   HEXMOE_RETURN_IF_ERROR(f.optionalString("architecture", &m.architecture));
-  HEXMOE_RETURN_IF_ERROR(requiredInt(f, "num_layers", &m.num_layers, 1));
-  HEXMOE_RETURN_IF_ERROR(requiredInt(f, "num_experts", &m.num_experts, 1));
-  HEXMOE_RETURN_IF_ERROR(requiredInt(f, "top_k", &m.top_k, 1));
+  HEXMOE_RETURN_IF_ERROR(requiredInt(f, "num_layers", &m.num_layers, 1, kMaxLayers));
+  HEXMOE_RETURN_IF_ERROR(requiredInt(f, "num_experts", &m.num_experts, 1, kMaxExperts));
+  HEXMOE_RETURN_IF_ERROR(requiredInt(f, "top_k", &m.top_k, 1, kMaxExperts));
   HEXMOE_RETURN_IF_ERROR(requiredInt(f, "hidden_size", &m.hidden_size, 1));
   HEXMOE_RETURN_IF_ERROR(requiredInt(f, "expert_intermediate_size", &m.expert_intermediate_size, 1));
   HEXMOE_RETURN_IF_ERROR(optionalInt(f, "shared_intermediate_size", &m.shared_intermediate_size, 0));
   HEXMOE_RETURN_IF_ERROR(optionalInt(f, "dense_intermediate_size", &m.dense_intermediate_size, 0));
   HEXMOE_RETURN_IF_ERROR(optionalInt(f, "vocab_size", &m.vocab_size, 0));
   HEXMOE_RETURN_IF_ERROR(f.optionalBool("tied_embeddings", &m.tied_embeddings));
-  HEXMOE_RETURN_IF_ERROR(optionalInt(f, "n_group", &m.n_group, 1));
-  HEXMOE_RETURN_IF_ERROR(optionalInt(f, "topk_group", &m.topk_group, 1));
+  HEXMOE_RETURN_IF_ERROR(optionalInt(f, "n_group", &m.n_group, 1, kMaxExperts));
+  m.topk_group = m.n_group;  // absent: tokens may be routed to any group
+  HEXMOE_RETURN_IF_ERROR(optionalInt(f, "topk_group", &m.topk_group, 1, kMaxExperts));
+  HEXMOE_RETURN_IF_ERROR(checkRouting(f, m, "top_k"));
   for (const char* key : {"weight_dtype", "activation_dtype"}) {
     std::string name;
     HEXMOE_RETURN_IF_ERROR(f.optionalString(key, &name));
@@ -212,15 +240,16 @@ static StatusOr<ModelShape> parseNormalised(const JsonFields& f) {
   HEXMOE_RETURN_IF_ERROR(f.child("moe_layers", Json::value_t::array, &layers));
   for (size_t i = 0; i < layers->size(); ++i) {
     const Json& v = (*layers)[i];
-    if (!v.is_number_integer() || v.get<int>() < 0 || v.get<int>() >= m.num_layers ||
-        (!m.moe_layers.empty() && v.get<int>() <= m.moe_layers.back())) {
+    int64_t index = -1;
+    bool ok = checkJsonInteger(f.source(), indexJsonPath("moe_layers", i), v, 0, m.num_layers - 1, &index).ok();
+    if (!ok || (!m.moe_layers.empty() && index <= m.moe_layers.back())) {
       return f.error(indexJsonPath("moe_layers", i),
-                     "expected increasing layer indices below num_layers, got " + describeJsonValue(v));
+                     "expected increasing layer indices below num_layers (" + std::to_string(m.num_layers) +
+                         "), got " + describeJsonValue(v));
     }
-    m.moe_layers.push_back(v.get<int>());
+    m.moe_layers.push_back(static_cast<int>(index));
   }
   if (m.moe_layers.empty()) return f.errorAt("moe_layers", "expected at least one MoE layer");
-  if (m.top_k > m.num_experts) return f.errorAt("top_k", "larger than num_experts");
   return m;
 }
 

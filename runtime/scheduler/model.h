@@ -28,7 +28,7 @@ struct ModelShape {
   int vocab_size = 0;
   bool tied_embeddings = false;
   int n_group = 1;  // DeepSeek-V3 expert groups; EPLB's hierarchical mode packs them to nodes
-  int topk_group = 1;
+  int topk_group = 1;  // groups a token's experts come from (absent in a config: n_group)
   DType weight_dtype = DType::kBf16;
   DType activation_dtype = DType::kBf16;
   double attention_params_per_layer = 0;

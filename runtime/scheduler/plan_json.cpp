@@ -121,8 +121,10 @@ StatusOr<Plan> parsePlan(const std::string& text, const std::string& source) {
   if (objective == "latency") plan.options.objective = Objective::kLatency;
   else if (objective == "throughput") plan.options.objective = Objective::kThroughput;
   else return top.errorAt("objective", "expected \"latency\" or \"throughput\"");
-  HEXMOE_RETURN_IF_ERROR(top.number("tokens_per_step", &plan.options.tokens_per_step, JsonFields::Range::kPositive));
-  HEXMOE_RETURN_IF_ERROR(top.optionalNumber("context_tokens", &plan.options.context_tokens, JsonFields::Range::kNonNegative));
+  HEXMOE_RETURN_IF_ERROR(
+      top.number("tokens_per_step", &plan.options.tokens_per_step, JsonFields::Range::kPositive, kMaxTokensPerStep));
+  HEXMOE_RETURN_IF_ERROR(top.optionalNumber("context_tokens", &plan.options.context_tokens,
+                                            JsonFields::Range::kNonNegative, kMaxContextTokens));
   HEXMOE_RETURN_IF_ERROR(top.optionalString("load_description", &plan.load.description));
 
   const Json* attention = nullptr;
@@ -133,7 +135,10 @@ StatusOr<Plan> parsePlan(const std::string& text, const std::string& source) {
   for (size_t i = 0; i < names->size(); ++i) {
     const Json& n = (*names)[i];
     int d = n.is_string() ? plan.pool.findDevice(n.get<std::string>()) : -1;
-    if (d < 0) return att.error(indexJsonPath("attention.devices", i), "no such device in the plan's pool");
+    if (d < 0) {
+      return att.error(indexJsonPath("attention.devices", i),
+                       "expected the name of a device in the plan's pool, got " + describeJsonValue(n));
+    }
     plan.attention_devices.push_back(d);
   }
 
@@ -162,12 +167,18 @@ StatusOr<Plan> parsePlan(const std::string& text, const std::string& source) {
       }
       for (size_t r = 0; r < replicas.size(); ++r) {
         const Json& pair = replicas[r];
-        bool ok = pair.is_array() && pair.size() == 2 && pair[0].is_number_integer() && pair[1].is_number() &&
-                  pair[0].get<int>() >= 0 && pair[0].get<int>() < plan.pool.size();
+        std::string replica_path = indexJsonPath(expert_path, r);
+        int64_t device = -1;
+        double share = 0;
+        // The index as int64 (4294967297 is not device 1), below the pool's size.
+        bool ok = pair.is_array() && pair.size() == 2 && pair[0].is_number_integer() &&
+                  checkJsonInteger(source, replica_path, pair[0], 0, plan.pool.size() - 1, &device).ok() &&
+                  checkJsonNumber(source, replica_path, pair[1], JsonFields::Range::kNonNegative, &share).ok();
         if (!ok) {
-          return top.error(indexJsonPath(expert_path, r), "expected [device index, share], got " + describeJsonValue(pair));
+          return top.error(replica_path, "expected [device index below " + std::to_string(plan.pool.size()) +
+                                             ", share], got " + describeJsonValue(pair));
         }
-        placement.experts[e].push_back({pair[0].get<int>(), pair[1].get<double>()});
+        placement.experts[e].push_back({static_cast<int>(device), share});
       }
       // Shares were rounded for the file; restore their exact sum.
       double total = 0;
@@ -188,7 +199,7 @@ StatusOr<Plan> parsePlan(const std::string& text, const std::string& source) {
     for (size_t e = 0; e < row.size(); ++e) {
       double v = 0;
       HEXMOE_RETURN_IF_ERROR(checkJsonNumber(source, indexJsonPath(indexJsonPath("expert_load", l), e), row[e],
-                                             JsonFields::Range::kNonNegative, &v));
+                                             JsonFields::Range::kNonNegative, &v, kMaxTokensPerStep));
       values.push_back(v);
     }
     plan.load.expert_tokens.push_back(std::move(values));
@@ -196,8 +207,11 @@ StatusOr<Plan> parsePlan(const std::string& text, const std::string& source) {
   HEXMOE_RETURN_IF_ERROR(checkProfile(plan.load, plan.model));
   const Json* predicted = nullptr;
   HEXMOE_RETURN_IF_ERROR(top.optionalChild("predicted", Json::value_t::object, &predicted));
-  if (predicted != nullptr && predicted->contains("lower_bound_ms") && (*predicted)["lower_bound_ms"].is_number()) {
-    plan.lower_bound_seconds = (*predicted)["lower_bound_ms"].get<double>() / 1e3;
+  if (predicted != nullptr) {
+    HEXMOE_ASSIGN_OR_RETURN(JsonFields p, JsonFields::of(source, *predicted, "predicted"));
+    double lower_bound_ms = 0;
+    HEXMOE_RETURN_IF_ERROR(p.optionalNumber("lower_bound_ms", &lower_bound_ms, JsonFields::Range::kNonNegative));
+    plan.lower_bound_seconds = lower_bound_ms / 1e3;
   }
   const Json* notes = nullptr;
   HEXMOE_RETURN_IF_ERROR(top.optionalChild("notes", Json::value_t::array, &notes));

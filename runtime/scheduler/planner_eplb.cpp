@@ -131,14 +131,16 @@ StatusOr<EplbLayout> eplbLayout(const CostModel& cm, const std::vector<std::vect
     }
     return layout;
   }
-  // Hierarchical when groups divide evenly over nodes with equal device counts.
+  // Hierarchical when groups divide evenly over nodes with equal device counts
+  // (and split the experts evenly, as the model readers require).
   std::map<int, int> per_node;
   for (int d : layout.devices) ++per_node[cm.pool().devices[d].node];
   layout.num_nodes = static_cast<int>(per_node.size());
   layout.num_groups = cm.model().n_group;
   bool even_nodes = true;
   for (const auto& [node, count] : per_node) even_nodes = even_nodes && count == per_node.begin()->second;
-  layout.hierarchical = even_nodes && layout.num_groups % layout.num_nodes == 0;
+  bool even_groups = layout.num_groups >= 1 && experts % layout.num_groups == 0;
+  layout.hierarchical = even_nodes && even_groups && layout.num_groups % layout.num_nodes == 0;
   return layout;
 }
 

@@ -63,7 +63,7 @@ static Status parseTflops(const JsonFields& entry, DeviceSpec* d) {
     double value = 0;
     HEXMOE_RETURN_IF_ERROR(checkJsonNumber(entry.source(), joinJsonPath(path, it.key()),
                                            it.value(), JsonFields::Range::kNonNegative,
-                                           &value));
+                                           &value, kMaxDeviceTflops));
     d->tflops[static_cast<int>(*dtype)] = value;
   }
   return okStatus();
@@ -78,7 +78,7 @@ static Status parseHostLink(const JsonFields& entry, DeviceSpec* d) {
   HEXMOE_RETURN_IF_ERROR(fields.onlyKnown({"pcie_gen", "lanes", "gbps"}));
   if (fields.has("gbps")) {
     HEXMOE_RETURN_IF_ERROR(
-        fields.number("gbps", &d->host_link_gbps, JsonFields::Range::kNonNegative));
+        fields.number("gbps", &d->host_link_gbps, JsonFields::Range::kNonNegative, kMaxDeviceGbps));
     d->pcie_gen = 0;
     d->pcie_lanes = 0;
     return okStatus();
@@ -86,8 +86,7 @@ static Status parseHostLink(const JsonFields& entry, DeviceSpec* d) {
   int64_t gen = d->pcie_gen > 0 ? d->pcie_gen : 4, lanes = d->pcie_lanes > 0 ? d->pcie_lanes : 16;
   HEXMOE_RETURN_IF_ERROR(fields.optionalInteger("pcie_gen", &gen, 3));
   if (gen > 6) return fields.errorAt("pcie_gen", "expected 3, 4, 5 or 6");
-  HEXMOE_RETURN_IF_ERROR(fields.optionalInteger("lanes", &lanes, 1));
-  if (lanes > 32) return fields.errorAt("lanes", "expected 1 to 32 lanes");
+  HEXMOE_RETURN_IF_ERROR(fields.optionalInteger("lanes", &lanes, 1, 32));
   d->pcie_gen = static_cast<int>(gen);
   d->pcie_lanes = static_cast<int>(lanes);
   d->host_link_gbps = pcieGbps(d->pcie_gen, d->pcie_lanes);
@@ -107,7 +106,7 @@ static Status parsePeerLink(const JsonFields& entry, DeviceSpec* d) {
                           JsonFields::of(entry.source(), *link, entry.pathOf("peer_link")));
   HEXMOE_RETURN_IF_ERROR(fields.onlyKnown({"type", "gbps"}));
   HEXMOE_RETURN_IF_ERROR(fields.optionalString("type", &d->peer_link_type));
-  HEXMOE_RETURN_IF_ERROR(fields.number("gbps", &d->peer_link_gbps, JsonFields::Range::kNonNegative));
+  HEXMOE_RETURN_IF_ERROR(fields.number("gbps", &d->peer_link_gbps, JsonFields::Range::kNonNegative, kMaxDeviceGbps));
   if (d->peer_link_type.empty()) d->peer_link_type = "peer";
   return okStatus();
 }
@@ -146,13 +145,15 @@ static Status parseDeviceEntry(const JsonFields& entry, int entry_index, DeviceS
   }
   applyClassDefaults(d);
   HEXMOE_RETURN_IF_ERROR(entry.optionalString("kind", &d->kind));
-  HEXMOE_RETURN_IF_ERROR(entry.optionalNumber("memory_gb", &d->memory_gb, JsonFields::Range::kPositive));
-  HEXMOE_RETURN_IF_ERROR(entry.optionalNumber("reserved_gb", &d->reserved_gb, JsonFields::Range::kNonNegative));
+  HEXMOE_RETURN_IF_ERROR(entry.optionalNumber("memory_gb", &d->memory_gb, JsonFields::Range::kPositive,
+                                              kMaxDeviceMemoryGb));
+  HEXMOE_RETURN_IF_ERROR(entry.optionalNumber("reserved_gb", &d->reserved_gb, JsonFields::Range::kNonNegative,
+                                              kMaxDeviceMemoryGb));
   if (d->reserved_gb >= d->memory_gb) {
     return entry.errorAt("reserved_gb", "must be less than memory_gb (" + std::to_string(d->memory_gb) + ")");
   }
   HEXMOE_RETURN_IF_ERROR(entry.optionalNumber("memory_bandwidth_gbps", &d->memory_bandwidth_gbps,
-                                              JsonFields::Range::kPositive));
+                                              JsonFields::Range::kPositive, kMaxDeviceGbps));
   HEXMOE_RETURN_IF_ERROR(parseTflops(entry, d));
   bool any_native = false;
   for (double t : d->tflops) any_native = any_native || t > 0;
@@ -160,8 +161,7 @@ static Status parseDeviceEntry(const JsonFields& entry, int entry_index, DeviceS
   HEXMOE_RETURN_IF_ERROR(parseHostLink(entry, d));
   HEXMOE_RETURN_IF_ERROR(parsePeerLink(entry, d));
   int64_t node = 0;
-  HEXMOE_RETURN_IF_ERROR(entry.optionalInteger("node", &node, 0));
-  if (node > 4096) return entry.errorAt("node", "expected a node index below 4096");
+  HEXMOE_RETURN_IF_ERROR(entry.optionalInteger("node", &node, 0, kMaxPoolNodes - 1));
   d->node = static_cast<int>(node);
   // Devices of one entry that have a peer link are one NVLink/xGMI island
   // unless the file says otherwise.
@@ -171,12 +171,12 @@ static Status parseDeviceEntry(const JsonFields& entry, int entry_index, DeviceS
   HEXMOE_RETURN_IF_ERROR(entry.optionalNumber("compute_efficiency", &d->compute_efficiency, JsonFields::Range::kFraction));
   HEXMOE_RETURN_IF_ERROR(entry.optionalNumber("dequant_bandwidth_factor", &d->dequant_bandwidth_factor, JsonFields::Range::kFraction));
   HEXMOE_RETURN_IF_ERROR(entry.optionalNumber("dequant_compute_factor", &d->dequant_compute_factor, JsonFields::Range::kFraction));
-  HEXMOE_RETURN_IF_ERROR(entry.optionalNumber("launch_overhead_us", &d->launch_overhead_us, JsonFields::Range::kNonNegative));
+  HEXMOE_RETURN_IF_ERROR(entry.optionalNumber("launch_overhead_us", &d->launch_overhead_us,
+                                              JsonFields::Range::kNonNegative, kMaxLaunchOverheadUs));
   HEXMOE_RETURN_IF_ERROR(entry.optionalBool("lost", &d->lost));
 
   *count = 1;
-  HEXMOE_RETURN_IF_ERROR(entry.optionalInteger("count", count, 1));
-  if (*count > 4096) return entry.errorAt("count", "expected at most 4096 devices");
+  HEXMOE_RETURN_IF_ERROR(entry.optionalInteger("count", count, 1, kMaxPoolDevices));
   *named = entry.has("name");
   *base_name = preset_name.empty() ? "device" : d->kind;
   HEXMOE_RETURN_IF_ERROR(entry.optionalString("name", base_name));
@@ -203,7 +203,8 @@ StatusOr<Pool> parsePool(const std::string& text, const std::string& source) {
     if (reserve >= 1) return top.errorAt("memory_reserve_fraction", "expected a fraction below 1");
   }
   pool.memory_reserve_fraction = reserve;
-  HEXMOE_RETURN_IF_ERROR(top.optionalNumber("network_gbps", &pool.network_gbps, JsonFields::Range::kPositive));
+  HEXMOE_RETURN_IF_ERROR(top.optionalNumber("network_gbps", &pool.network_gbps, JsonFields::Range::kPositive,
+                                            kMaxDeviceGbps));
   HEXMOE_RETURN_IF_ERROR(top.optionalNumber("link_efficiency", &pool.link_efficiency, JsonFields::Range::kFraction));
 
   const Json* devices = nullptr;
@@ -219,6 +220,10 @@ StatusOr<Pool> parsePool(const std::string& text, const std::string& source) {
     std::string base;
     bool named = false;
     HEXMOE_RETURN_IF_ERROR(parseDeviceEntry(entry, static_cast<int>(i), &spec, &count, &base, &named));
+    if (pool.devices.size() + count > static_cast<size_t>(kMaxPoolDevices)) {
+      return entry.error(path, "the pool would have " + std::to_string(pool.devices.size() + count) +
+                                   " devices, more than the planner's limit of " + std::to_string(kMaxPoolDevices));
+    }
     for (int64_t k = 0; k < count; ++k) {
       DeviceSpec d = spec;
       d.name = (named && count == 1) ? base : base + "-" + std::to_string(next_index[base]++);
@@ -231,6 +236,10 @@ StatusOr<Pool> parsePool(const std::string& text, const std::string& source) {
   const Json* attention = nullptr;
   HEXMOE_RETURN_IF_ERROR(top.optionalChild("attention_devices", Json::value_t::array, &attention));
   if (attention != nullptr) {
+    if (attention->size() > pool.devices.size()) {
+      return top.errorAt("attention_devices", "lists " + std::to_string(attention->size()) + " devices, the pool has " +
+                                                  std::to_string(pool.devices.size()));
+    }
     for (size_t i = 0; i < attention->size(); ++i) {
       const Json& item = (*attention)[i];
       std::string path = indexJsonPath("attention_devices", i);
@@ -253,20 +262,30 @@ StatusOr<Pool> parsePoolSpec(const std::string& spec) {
     size_t end = spec.find('+', start);
     if (end == std::string::npos) end = spec.size();
     std::string item = spec.substr(start, end - start);
+    auto bad = [&](const std::string& why) {
+      return invalidArgument("pool spec \"" + spec + "\": \"" + item + "\" " + why);
+    };
     size_t x = item.find('x');
-    int count = 1;
+    int64_t count = 1;
     std::string preset_name = item;
     if (x != std::string::npos && x > 0 &&
         std::all_of(item.begin(), item.begin() + x, [](char c) { return c >= '0' && c <= '9'; })) {
-      count = std::stoi(item.substr(0, x));
+      // Digit by digit, stopping past the limit: no conversion can overflow.
+      count = 0;
+      for (size_t k = 0; k < x && count <= kMaxPoolDevices; ++k) count = count * 10 + (item[k] - '0');
       preset_name = item.substr(x + 1);
     }
-    const DevicePreset* preset = findDevicePreset(preset_name);
-    if (preset == nullptr || count < 1 || count > 4096) {
-      return invalidArgument("pool spec \"" + spec + "\": \"" + item +
-                             "\" is not COUNTxPRESET (hexmoe-plan --list-presets shows presets)");
+    if (count < 1 || count > kMaxPoolDevices) {
+      return bad("asks for " + (count > kMaxPoolDevices ? "more than " + std::to_string(kMaxPoolDevices) : "0") +
+                 " devices; a pool has 1 to " + std::to_string(kMaxPoolDevices));
     }
-    for (int k = 0; k < count; ++k) {
+    const DevicePreset* preset = findDevicePreset(preset_name);
+    if (preset == nullptr) return bad("is not COUNTxPRESET (hexmoe-plan --list-presets shows presets)");
+    if (pool.devices.size() + count > static_cast<size_t>(kMaxPoolDevices)) {
+      return bad("makes the pool " + std::to_string(pool.devices.size() + count) +
+                 " devices, more than the planner's limit of " + std::to_string(kMaxPoolDevices));
+    }
+    for (int64_t k = 0; k < count; ++k) {
       DeviceSpec d;
       applyPreset(*preset, &d);
       applyClassDefaults(&d);

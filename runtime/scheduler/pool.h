@@ -14,6 +14,19 @@
 
 namespace hexmoe::sched {
 
+/// The largest pool the planner takes, counting lost devices (docs/planner.md,
+/// "Limits"): per-layer work grows with devices x attention devices, and
+/// 4096 identical GPUs all running attention stay within a minute.
+constexpr int kMaxPoolDevices = 4096;
+/// Node indices are below this.
+constexpr int kMaxPoolNodes = 4096;
+/// Bounds on a device's quantities, far beyond any hardware, so that what
+/// is derived from them (bytes, expert slots, seconds) stays in range.
+constexpr double kMaxDeviceMemoryGb = 1e6;     // 1 PB
+constexpr double kMaxDeviceGbps = 1e6;         // memory, PCIe, peer and network bandwidth
+constexpr double kMaxDeviceTflops = 1e6;       // per dtype
+constexpr double kMaxLaunchOverheadUs = 1e6;   // one second
+
 struct DeviceSpec {
   std::string name;  // unique in the pool, e.g. "h100-sxm-0"
   std::string kind;  // the preset it came from, or "custom"; calibration files key on it

@@ -3,7 +3,11 @@
 // A thin driver over the scheduler library: reads the inputs, plans (or
 // re-plans, or replays a trace), prints a summary, writes the plan JSON and
 // an SVG report. Every input error names the file and the JSON field.
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -89,6 +93,11 @@ Output:
   -h, --help             this text
 )";
 
+/// Bounds of --threads and --steps: more threads than layers are idle, and
+/// a simulation's trace grows with the steps (see also kMaxTraceCounts).
+constexpr uint64_t kMaxThreads = 256;
+constexpr uint64_t kMaxSteps = 100000;
+
 struct Options {
   std::string pool, model, load = "lognormal:1.0", plan, calibration;
   std::string algorithm = "capacity", objective = "latency";
@@ -116,6 +125,51 @@ int fail(const Status& status) {
   return 1;
 }
 
+/// A number option: finite, in [min, max], or [min, max) when max_open.
+struct NumberOption {
+  double* out;
+  double min, max;
+  bool max_open = false;
+};
+
+/// An integer option: decimal digits only, in [min, max].
+struct IntegerOption {
+  uint64_t* out;
+  uint64_t min, max;
+};
+
+/// Reads a number; the message names the option and its range.
+std::optional<std::string> parseNumber(const std::string& name, const std::string& value, const NumberOption& o) {
+  char* end = nullptr;
+  errno = 0;
+  double v = std::strtod(value.c_str(), &end);
+  bool ok = !value.empty() && *end == '\0' && errno != ERANGE && std::isfinite(v) && v >= o.min &&
+            (o.max_open ? v < o.max : v <= o.max);
+  if (!ok) {
+    char range[96];
+    std::snprintf(range, sizeof(range), "[%g, %g%s", o.min, o.max, o.max_open ? ")" : "]");
+    return name + " expects a number in " + range + ", got \"" + value + "\"";
+  }
+  *o.out = v;
+  return std::nullopt;
+}
+
+/// Reads an integer without std::stoi (which throws) or a float cast (which
+/// is undefined past the type's range).
+std::optional<std::string> parseInteger(const std::string& name, const std::string& value, const IntegerOption& o) {
+  bool digits = !value.empty() && value.size() <= 20 &&
+                std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long v = digits ? std::strtoull(value.c_str(), &end, 10) : 0;
+  if (!digits || errno == ERANGE || v < o.min || v > o.max) {
+    return name + " expects an integer from " + std::to_string(o.min) + " to " + std::to_string(o.max) + ", got \"" +
+           value + "\"";
+  }
+  *o.out = v;
+  return std::nullopt;
+}
+
 /// Parses argv; returns an exit code when the program should stop.
 std::optional<int> parseArgs(int argc, char** argv, Options* o) {
   std::map<std::string, std::string*> text = {
@@ -124,19 +178,24 @@ std::optional<int> parseArgs(int argc, char** argv, Options* o) {
       {"--objective", &o->objective}, {"--attention", &o->attention}, {"--weight-dtype", &o->weight_dtype},
       {"--lose", &o->lose},           {"--trace-out", &o->trace_out}, {"-o", &o->output},
       {"--output", &o->output},       {"--report", &o->report},       {"--data-dir", &o->data_dir}};
-  std::map<std::string, double*> numbers = {
-      {"--tokens-per-step", &o->tokens_per_step}, {"--context", &o->context},
-      {"--memory-reserve", &o->memory_reserve},   {"--migration-budget-gb", &o->budget_gb},
-      {"--hysteresis", &o->hysteresis}};
+  // 0 tokens per step picks the objective's default; a reserve < 0 (the
+  // default) keeps the pool's.
+  std::map<std::string, NumberOption> numbers = {
+      {"--tokens-per-step", {&o->tokens_per_step, 0, kMaxTokensPerStep}},
+      {"--context", {&o->context, 0, kMaxContextTokens}},
+      {"--memory-reserve", {&o->memory_reserve, 0, 1, true}},
+      {"--migration-budget-gb", {&o->budget_gb, 0, 1e9}},
+      {"--hysteresis", {&o->hysteresis, 0, 1}}};
+  uint64_t threads = 1, steps = 100, replan_every = 0;
+  std::map<std::string, IntegerOption> integers = {
+      {"--seed", {&o->seed, 0, UINT64_MAX}},
+      {"--threads", {&threads, 1, kMaxThreads}},
+      {"--steps", {&steps, 1, kMaxSteps}},
+      {"--replan-every", {&replan_every, 0, kMaxSteps}}};
   std::map<std::string, bool*> flags = {
       {"--compare", &o->compare}, {"--replan", &o->replan},   {"--simulate", &o->simulate},
       {"--json", &o->json},       {"-q", &o->quiet},          {"--quiet", &o->quiet},
       {"--list-presets", &o->list_presets}, {"--bench", &o->bench}, {"--quick", &o->quick}};
-  double seed = 42, threads = 1, steps = 100, replan_every = 0;
-  numbers["--seed"] = &seed;
-  numbers["--threads"] = &threads;
-  numbers["--steps"] = &steps;
-  numbers["--replan-every"] = &replan_every;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i], value;
     bool inline_value = false;
@@ -159,7 +218,7 @@ std::optional<int> parseArgs(int argc, char** argv, Options* o) {
       *f->second = true;
       continue;
     }
-    bool known = text.count(arg) || numbers.count(arg);
+    bool known = text.count(arg) || numbers.count(arg) || integers.count(arg);
     if (!known) return usageError("unknown option " + arg);
     if (!inline_value) {
       if (i + 1 >= argc) return usageError(arg + " needs a value");
@@ -169,14 +228,12 @@ std::optional<int> parseArgs(int argc, char** argv, Options* o) {
       *t->second = value;
       continue;
     }
-    char* end = nullptr;
-    double v = std::strtod(value.c_str(), &end);
-    if (value.empty() || *end != '\0' || !(v >= 0)) return usageError(arg + " expects a non-negative number, got \"" + value + "\"");
-    *numbers[arg] = v;
+    std::optional<std::string> error = numbers.count(arg) ? parseNumber(arg, value, numbers.at(arg))
+                                                          : parseInteger(arg, value, integers.at(arg));
+    if (error) return usageError(*error);
   }
-  o->seed = static_cast<uint64_t>(seed);
-  o->threads = std::max(1, static_cast<int>(threads));
-  o->steps = std::max(1, static_cast<int>(steps));
+  o->threads = static_cast<int>(threads);
+  o->steps = static_cast<int>(steps);
   o->replan_every = static_cast<int>(replan_every);
   return std::nullopt;
 }
@@ -210,7 +267,16 @@ Status readLoad(const Options& o, const ModelShape& model, double tokens, LoadPr
   }
   HEXMOE_ASSIGN_OR_RETURN(SyntheticLoad spec, parseLoadSpec(o.load, o.seed));
   *profile = expectedLoad(spec, model, tokens);
-  if (o.simulate || !o.trace_out.empty()) *trace = sampleTrace(spec, model, tokens, o.steps);
+  if (o.simulate || !o.trace_out.empty()) {
+    int64_t per_step = static_cast<int64_t>(model.numMoeLayers()) * model.num_experts;
+    if (o.steps > kMaxTraceCounts / per_step) {
+      return invalidArgument("--steps " + std::to_string(o.steps) + ": a trace of " +
+                             std::to_string(model.numMoeLayers()) + " MoE layers x " +
+                             std::to_string(model.num_experts) + " experts holds at most " +
+                             std::to_string(kMaxTraceCounts / per_step) + " steps");
+    }
+    *trace = sampleTrace(spec, model, tokens, o.steps);
+  }
   return okStatus();
 }
 
@@ -310,10 +376,7 @@ Status buildRequest(const Options& o, PlanRequest* request) {
     HEXMOE_ASSIGN_OR_RETURN(Calibration calibration, loadCalibration(o.calibration));
     applyCalibration(calibration, &request->pool);
   }
-  if (o.memory_reserve >= 0) {
-    if (o.memory_reserve >= 1) return invalidArgument("--memory-reserve must be below 1");
-    request->pool.memory_reserve_fraction = o.memory_reserve;
-  }
+  if (o.memory_reserve >= 0) request->pool.memory_reserve_fraction = o.memory_reserve;
   HEXMOE_ASSIGN_OR_RETURN(request->model, loadModel(o.model));
   if (!o.weight_dtype.empty()) {
     std::optional<DType> dtype = parseDType(o.weight_dtype);
@@ -448,10 +511,9 @@ int run(const Options& o) {
 }
 
 }  // namespace
-}  // namespace hexmoe::plan_tool
 
-int main(int argc, char** argv) {
-  using namespace hexmoe::plan_tool;
+/// The program; main() adds the last-resort handler.
+int runTool(int argc, char** argv) {
   Options options;
   if (std::optional<int> exit = parseArgs(argc, argv, &options)) return *exit;
   if (options.list_presets) {
@@ -474,4 +536,21 @@ int main(int argc, char** argv) {
     return usageError("--plan starts from a plan file; it takes no --pool or --model");
   }
   return run(options);
+}
+
+}  // namespace hexmoe::plan_tool
+
+int main(int argc, char** argv) {
+  // Errors are statuses; this catches what escapes anyway (out of memory
+  // above all), so that no input ends in an abort.
+  try {
+    return hexmoe::plan_tool::runTool(argc, argv);
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "hexmoe-plan: error: out of memory\n");
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "hexmoe-plan: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "hexmoe-plan: internal error\n");
+  }
+  return 1;
 }

@@ -94,10 +94,31 @@ TEST(LoadTest, TracesRoundTripAndBadOnesNameTheField) {
             "trace.json: num_experts: the trace has 5 experts per layer but the model has 4");
   EXPECT_EQ(error(R"({"format": "hexmoe-trace", "tokens_per_step": 0, "num_experts": 4, "steps": []})"),
             "trace.json: tokens_per_step: expected a positive number, got 0");
+  EXPECT_EQ(error(head + R"([[[1,2,3,4294967296]]]})"),
+            "trace.json: steps[0][0][3]: expected a count below 2^32, got 4294967296");
+  EXPECT_EQ(error(R"({"format": "hexmoe-trace", "tokens_per_step": 1e400, "num_experts": 4, "steps": []})"),
+            "trace.json:1:47: invalid JSON: the number 1e400 is beyond the range of a double");
   // One row stands for every layer.
   StatusOr<LoadTrace> broadcast = parseTrace(head + R"([[[4,4,4,4]]]})", "t.json", model);
   ASSERT_TRUE(broadcast.ok());
   EXPECT_EQ(broadcast->at(0, 1)[3], 4u);
+}
+
+TEST(LoadTest, TracesHaveALimit) {
+  // One row per step stands for every layer, so a short text can ask for a
+  // trace far larger than itself.
+  ModelShape model = testing::tinyModel(4096, 64);
+  std::string row = "[[" + std::string(4095 * 2, ' ') + "]]";
+  for (size_t i = 0; i < 4095; ++i) row[2 + 2 * i] = '0', row[3 + 2 * i] = ',';
+  row.insert(row.size() - 2, "0");
+  std::string steps;
+  for (int s = 0; s < 1100; ++s) steps += (s ? "," : "") + row;
+  StatusOr<LoadTrace> r = parseTrace(R"({"format": "hexmoe-trace", "tokens_per_step": 8, "num_experts": 4096, "steps": [)" +
+                                         steps + "]}",
+                                     "trace.json", model);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "trace.json: steps: 1100 steps of 64 MoE layers x 4096 experts exceed the 268435456 counts a trace may hold");
 }
 
 TEST(LoadTest, ExampleTraceParses) {

@@ -117,10 +117,57 @@ TEST(ModelTest, ErrorsNameTheField) {
                       "num_experts_per_tok": 8, "intermediate_size": 32})"),
             "config.json: num_experts_per_tok: larger than the number of experts (4)");
   EXPECT_EQ(error(R"({"num_hidden_layers": "four"})"),
-            "config.json: num_hidden_layers: expected an integer >= 1, got \"four\"");
+            "config.json: num_hidden_layers: expected an integer from 1 to 4096, got \"four\"");
   EXPECT_EQ(error(R"({"format": "hexmoe-model", "num_layers": 2, "num_experts": 4, "top_k": 1,
                       "hidden_size": 8, "expert_intermediate_size": 8, "moe_layers": [1, 1]})"),
-            "config.json: moe_layers[1]: expected increasing layer indices below num_layers, got 1");
+            "config.json: moe_layers[1]: expected increasing layer indices below num_layers (2), got 1");
+}
+
+TEST(ModelTest, ExpertGroupsMustSplitTheExperts) {
+  auto error = [](const std::string& fields) {
+    std::string text = R"({"format": "hexmoe-model", "num_layers": 4, "moe_layers": [0, 1, 2, 3],
+      "num_experts": 8, "top_k": 2, "hidden_size": 1024, "expert_intermediate_size": 2048, )" + fields + "}";
+    StatusOr<ModelShape> m = parseModelConfig(text, "model.json");
+    EXPECT_FALSE(m.ok()) << fields;
+    return m.ok() ? "" : m.status().message();
+  };
+  // n_group 3 once overran EPLB's group table (heap-buffer-overflow).
+  EXPECT_EQ(error(R"("n_group": 3)"), "model.json: n_group: 3 does not divide the number of experts (8) into equal groups");
+  EXPECT_EQ(error(R"("n_group": 16)"),
+            "model.json: n_group: 16 does not divide the number of experts (8) into equal groups");
+  EXPECT_EQ(error(R"("n_group": 0)"), "model.json: n_group: expected an integer from 1 to 4096, got 0");
+  EXPECT_EQ(error(R"("n_group": 4, "topk_group": 5)"), "model.json: topk_group: 5 is larger than n_group (4)");
+  EXPECT_EQ(error(R"("n_group": 8, "topk_group": 1)"),
+            "model.json: topk_group: 1 groups of 1 experts cannot supply the 2 experts each token is routed to");
+  // The Hugging Face reader applies the same rules.
+  StatusOr<ModelShape> hf = parseModelConfig(R"({"num_hidden_layers": 2, "hidden_size": 64, "num_attention_heads": 4,
+    "n_routed_experts": 8, "num_experts_per_tok": 2, "moe_intermediate_size": 32, "n_group": 3, "topk_group": 1})",
+                                             "config.json");
+  ASSERT_FALSE(hf.ok());
+  EXPECT_EQ(hf.status().message(), "config.json: n_group: 3 does not divide the number of experts (8) into equal groups");
+  // Absent, topk_group allows every group.
+  StatusOr<ModelShape> grouped = parseModelConfig(R"({"format": "hexmoe-model", "num_layers": 1, "moe_layers": [0],
+    "num_experts": 8, "top_k": 4, "hidden_size": 8, "expert_intermediate_size": 8, "n_group": 8})", "m");
+  ASSERT_TRUE(grouped.ok()) << grouped.status().message();
+  EXPECT_EQ(grouped->topk_group, 8);
+}
+
+TEST(ModelTest, IntegersAreNotCutTo32Bits) {
+  auto error = [](const std::string& text) {
+    StatusOr<ModelShape> m = parseModelConfig(text, "model.json");
+    EXPECT_FALSE(m.ok());
+    return m.ok() ? "" : m.status().message();
+  };
+  // 4294967297 once read as layer 1.
+  EXPECT_EQ(error(R"({"format": "hexmoe-model", "num_layers": 4, "moe_layers": [0, 4294967297], "num_experts": 8,
+                      "top_k": 2, "hidden_size": 8, "expert_intermediate_size": 8})"),
+            "model.json: moe_layers[1]: expected increasing layer indices below num_layers (4), got 4294967297");
+  EXPECT_EQ(error(R"({"format": "hexmoe-model", "num_layers": 4294967297, "moe_layers": [0], "num_experts": 8,
+                      "top_k": 2, "hidden_size": 8, "expert_intermediate_size": 8})"),
+            "model.json: num_layers: expected an integer from 1 to 4096, got 4294967297");
+  EXPECT_EQ(error(R"({"num_hidden_layers": 4, "hidden_size": 64, "num_attention_heads": 4, "num_experts": 4,
+                      "num_experts_per_tok": 2, "intermediate_size": 32, "mlp_only_layers": [18446744073709551615]})"),
+            "model.json: mlp_only_layers[0]: expected an integer from 0 to 4096, got 18446744073709551615");
 }
 
 TEST(ModelTest, NormalisedFormRoundTrips) {

@@ -39,17 +39,40 @@ TEST(PlanJsonTest, BadPlansNameTheField) {
   json["layers"][1]["experts"][3] = Json::array({Json::array({9, 1.0})});
   StatusOr<Plan> bad = parsePlan(json.dump(), "plan.json");
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().message(), "plan.json: layers[1].experts[3][0]: expected [device index, share], got [9,1.0]");
+  EXPECT_EQ(bad.status().message(),
+            "plan.json: layers[1].experts[3][0]: expected [device index below 3, share], got [9,1.0]");
   json = planToJson(p);
   json["layers"].erase(0);
   bad = parsePlan(json.dump(), "plan.json");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(), "plan.json: layers: expected 4 MoE layers, got 3");
+  // 4294967297 once read as device 1.
+  json = planToJson(p);
+  json["layers"][0]["experts"][0][0][0] = 4294967297LL;
+  bad = parsePlan(json.dump(), "plan.json");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(),
+            "plan.json: layers[0].experts[0][0]: expected [device index below 3, share], got [4294967297,1.0]");
+  json = planToJson(p);
+  json["tokens_per_step"] = 1e300;
+  bad = parsePlan(json.dump(), "plan.json");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "plan.json: tokens_per_step: expected a positive number no larger than 1e+09, got 1e+300");
   json = planToJson(p);
   json["pool"]["devices"][0]["memory_gb"] = "big";
   bad = parsePlan(json.dump(), "plan.json");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(), "plan.json (pool): devices[0].memory_gb: expected a positive number, got \"big\"");
+}
+
+TEST(PlanJsonTest, DeeplyNestedPlansAreRefusedBeforeAnythingIsDumped) {
+  // The nested pool is re-serialised for its reader; 200,000 levels once
+  // overflowed the stack there.
+  std::string text = R"({"format": "hexmoe-plan", "pool": {"devices": )" + std::string(200000, '[') +
+                     std::string(200000, ']') + "}}";
+  StatusOr<Plan> bad = parsePlan(text, "plan.json");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "plan.json:1:109: invalid JSON: nested deeper than 64 levels");
 }
 
 TEST(ReportTest, SvgShowsDevicesAndEscapesNames) {

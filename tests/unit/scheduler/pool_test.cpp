@@ -77,7 +77,7 @@ TEST(PoolTest, ErrorsNameTheFileAndField) {
                 "pool.json: devices[0].tflops.fp9: unknown dtype", 0),
             0u);
   EXPECT_EQ(errorOf(R"({"devices": [{"preset": "h100", "count": 1.5}]})"),
-            "pool.json: devices[0].count: expected an integer >= 1, got 1.5");
+            "pool.json: devices[0].count: expected an integer from 1 to 4096, got 1.5");
   EXPECT_EQ(errorOf(R"({"devices": [{"preset": "h100", "host_link": {"pcie_gen": 9}}]})"),
             "pool.json: devices[0].host_link.pcie_gen: expected 3, 4, 5 or 6");
   EXPECT_EQ(errorOf(R"({"attention_devices": ["gpu-9"], "devices": [{"preset": "h100"}]})"),
@@ -92,6 +92,50 @@ TEST(PoolTest, SyntaxErrorsSayWhere) {
   std::string message = errorOf("{\n  \"devices\": [\n    {\"preset\": \"h100\",}\n  ]\n}");
   EXPECT_EQ(message.rfind("pool.json:3:", 0), 0u) << message;
   EXPECT_NE(message.find("invalid JSON"), std::string::npos);
+}
+
+TEST(PoolTest, NumbersBeyondADoubleAndDeepNestingAreSyntaxErrors) {
+  // nlohmann throws out_of_range (not parse_error) for 1e400; it must not escape.
+  EXPECT_EQ(errorOf("{\"devices\": [\n  {\"preset\": \"h100\", \"memory_gb\": 1e400}]}"),
+            "pool.json:2:35: invalid JSON: the number 1e400 is beyond the range of a double");
+  // Dumping 200,000 levels into a message would overflow the stack.
+  std::string deep = "{\"devices\": " + std::string(200000, '[') + std::string(200000, ']') + "}";
+  EXPECT_EQ(errorOf(deep), "pool.json:1:76: invalid JSON: nested deeper than 64 levels");
+  // Brackets inside strings do not count.
+  EXPECT_NE(errorOf("{\"name\": \"" + std::string(100, '[') + "\"}").find("devices: missing"), std::string::npos);
+}
+
+TEST(PoolTest, QuantitiesAndCountsHaveLimits) {
+  // 1e20 GB once became "room for -3249592603124123136 GB" (an int64 overflow).
+  EXPECT_EQ(errorOf(R"({"devices": [{"preset": "h100", "memory_gb": 1e20}]})"),
+            "pool.json: devices[0].memory_gb: expected a positive number no larger than 1e+06, got 1e+20");
+  EXPECT_EQ(errorOf(R"({"devices": [{"preset": "h100", "tflops": {"bf16": 1e300}}]})"),
+            "pool.json: devices[0].tflops.bf16: expected a non-negative number no larger than 1e+06, got 1e+300");
+  EXPECT_EQ(errorOf(R"({"devices": [{"preset": "h100", "node": 4294967297}]})"),
+            "pool.json: devices[0].node: expected an integer from 0 to 4095, got 4294967297");
+  EXPECT_EQ(errorOf(R"({"devices": [{"preset": "h100", "count": 4096}, {"preset": "cpu"}]})"),
+            "pool.json: devices[1]: the pool would have 4097 devices, more than the planner's limit of 4096");
+  EXPECT_EQ(errorOf(R"({"devices": [{"preset": "h100", "host_link": {"lanes": 64}}]})"),
+            "pool.json: devices[0].host_link.lanes: expected an integer from 1 to 32, got 64");
+}
+
+TEST(PoolTest, InlineSpecCountsAreChecked) {
+  auto error = [](const std::string& spec) {
+    StatusOr<Pool> pool = parsePoolSpec(spec);
+    EXPECT_FALSE(pool.ok()) << spec;
+    return pool.ok() ? "" : pool.status().message();
+  };
+  // Once an uncaught std::out_of_range from std::stoi.
+  EXPECT_EQ(error("99999999999xh100"),
+            "pool spec \"99999999999xh100\": \"99999999999xh100\" asks for more than 4096 devices; a pool has 1 to "
+            "4096");
+  EXPECT_EQ(error("0xh100"), "pool spec \"0xh100\": \"0xh100\" asks for 0 devices; a pool has 1 to 4096");
+  EXPECT_EQ(error("4000xh100+97xcpu"),
+            "pool spec \"4000xh100+97xcpu\": \"97xcpu\" makes the pool 4097 devices, more than the planner's limit "
+            "of 4096");
+  StatusOr<Pool> most = parsePoolSpec("4000xh100+96xcpu");
+  ASSERT_TRUE(most.ok()) << most.status().message();
+  EXPECT_EQ(most->size(), kMaxPoolDevices);
 }
 
 TEST(PoolTest, InlineSpec) {
