@@ -269,7 +269,11 @@ TensorPtr loadInput(hexmoe_runtime_t* runtime, const hexmoe_function_t* fn, size
     if (!hexmoe::tools::fromNpy(array, info.element_type, tensor, error))
       throw Failure{label + ": " + error + " from " + path};
   } else if (!hexmoe::tools::parseValues(spec, info.element_type, tensor, error)) {
-    throw Failure{label + ": " + error + " in --input=" + spec};
+    // A long value list is quoted by its start only.
+    constexpr size_t kQuoted = 80;
+    throw Failure{label + ": " + error + " in --input=" +
+                  (spec.size() <= kQuoted ? spec : spec.substr(0, kQuoted) + "... (" + std::to_string(spec.size()) +
+                                                       " characters)")};
   }
   hexmoe_tensor_t* buffer = nullptr;
   check(hexmoe_tensor_create(runtime, tensor.type, tensor.shape.size(), tensor.shape.data(), tensor.data.data(),

@@ -56,7 +56,9 @@ bool appendValue(const std::string& text, hexmoe_element_type_t type, std::vecto
 }
 
 /// Recursive descent over "[[1, 2], [3, 4]]", recording the extent at each
-/// depth and insisting that sibling lists agree.
+/// depth and insisting that sibling lists agree. Nesting is bounded by
+/// kMaxTensorRank, so the recursion is too; the element count is bounded by
+/// the text.
 class ListParser {
  public:
   ListParser(const std::string& text, hexmoe_element_type_t type, HostTensor& out)
@@ -83,6 +85,10 @@ class ListParser {
     if (i_ < s_.size() && s_[i_] == '[') {
       if (leafDepth_ >= 0 && static_cast<int>(depth) >= leafDepth_) {
         error = "ragged nesting: lists and numbers mixed at one depth";
+        return false;
+      }
+      if (depth >= kMaxTensorRank) {
+        error = "lists nested deeper than " + std::to_string(kMaxTensorRank) + " (the most dimensions a tensor may have)";
         return false;
       }
       ++i_;
@@ -155,37 +161,47 @@ std::string trim(const std::string& s) {
   return s.substr(b, s.find_last_not_of(" \t") - b + 1);
 }
 
-/// "2x3xf32=1,2,3" and friends.
+/// "2x3xf32=1,2,3" and friends. The shape is checked (checkTensorBytes)
+/// before any value is read or any memory is reserved.
 bool parseTyped(const std::string& text, hexmoe_element_type_t type, HostTensor& out, std::string& error) {
   const size_t eq = text.find('=');
-  const std::vector<std::string> parts = split(text.substr(0, eq), 'x');
+  const std::string spec = text.substr(0, eq);
+  const std::vector<std::string> parts = split(spec, 'x');
   const std::string typeName = parts.back();
   if (typeName != hexmoe_element_type_name(type)) {
     error = "expected " + std::string(hexmoe_element_type_name(type)) + " values, got '" + typeName + "'";
     return false;
   }
-  int64_t count = 1;
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
     const std::string& p = parts[i];
     char* end = nullptr;
+    errno = 0;
     const long long extent = std::strtoll(p.c_str(), &end, 10);
-    if (p.empty() || *end != '\0' || extent < 0 || extent > (int64_t{1} << 40)) {
-      error = "bad extent '" + p + "' in '" + text.substr(0, eq) + "'";
+    if (p.empty() || *end != '\0' || errno == ERANGE || extent < 0) {
+      error = "bad extent '" + p + "' in '" + spec + "'";
       return false;
     }
     out.shape.push_back(extent);
-    count *= extent;
   }
+  const size_t item = hexmoe_element_type_size(type);
+  size_t bytes = 0;
+  if (!checkTensorBytes(out.shape, item, bytes, error)) {
+    error = spec + " " + error;
+    return false;
+  }
+  const size_t count = bytes / item;
   std::vector<std::string> values;
   const std::string body = trim(text.substr(eq + 1));
   if (!body.empty())
     for (const std::string& v : split(body, ',')) values.push_back(trim(v));
   if (values.size() == 1 && count != 1) {
-    for (int64_t i = 0; i < count; ++i)
-      if (!appendValue(values[0], type, out.data, error)) return false;
+    std::vector<uint8_t> one;
+    if (!appendValue(values[0], type, one, error)) return false;
+    out.data.reserve(bytes);
+    for (size_t i = 0; i < count; ++i) out.data.insert(out.data.end(), one.begin(), one.end());
     return true;
   }
-  if (static_cast<int64_t>(values.size()) != count) {
+  if (values.size() != count) {
     error = text.substr(0, eq) + " takes " + std::to_string(count) + " values (or one to fill it), got " +
             std::to_string(values.size());
     return false;

@@ -186,6 +186,34 @@ TEST_F(HexmoeRunTest, WrongShapeNamesTheArgumentAndItsSource) {
   EXPECT_EQ(r.err, "hexmoe-run: error: argument 0 (a): " + dir_ + "/missing.npy: No such file or directory\n");
 }
 
+TEST_F(HexmoeRunTest, HostileInputsAreRefusedBeforeAnythingIsBuilt) {
+  // 60,000-deep brackets: refused at depth 65, and the message quotes only
+  // the start of the text.
+  const std::string deep = std::string(60000, '[') + "1" + std::string(60000, ']');
+  RunResult r = run("$D/test.hxm --function=bf16_widen --input='" + deep + "'");
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_EQ(r.err, "hexmoe-run: error: argument 0 (x): lists nested deeper than 64 (the most dimensions a tensor may "
+                   "have) in --input=" + std::string(80, '[') + "... (120001 characters)\n");
+  // Shapes past memory or int64 are refused before one element is filled.
+  r = run("$D/test.hxm --function=bf16_widen --input=1099511627776x1099511627776xbf16=1");
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_EQ(r.err, "hexmoe-run: error: argument 0 (x): 1099511627776x1099511627776xbf16 has more than 2^63-1 "
+                   "elements in --input=1099511627776x1099511627776xbf16=1\n");
+  r = run("$D/test.hxm --function=bf16_widen --input=281474976710656xbf16=1");
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.err.find("281474976710656xbf16 has 281474976710656 elements of 2 bytes, more than this host's memory"),
+            std::string::npos)
+      << r.err;
+  // Endless devices as an input or an artifact end at their headers.
+  r = run("$D/test.hxm --function=bf16_widen --input=@/dev/zero");
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_EQ(r.err, "hexmoe-run: error: argument 0 (x): /dev/zero: not a .npy file (no \\x93NUMPY magic)\n");
+  r = run("/dev/zero");
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_EQ(r.err, "hexmoe-run: error: /dev/zero: not a hexmoe artifact (bad magic or shorter than the 32-byte "
+                   "header)\n");
+}
+
 TEST_F(HexmoeRunTest, FunctionChoice) {
   RunResult r = run("$D/test.hxm --input=1");
   EXPECT_EQ(r.exitCode, 1);

@@ -133,6 +133,44 @@ TEST(ParseValues, ErrorsSayWhatIsWrong) {
   EXPECT_EQ(error, "no values");
 }
 
+TEST(ParseValues, DeepNestingIsRefusedWithoutRecursingIntoIt) {
+  HostTensor t;
+  std::string error;
+  const std::string tooDeep = "lists nested deeper than 64 (the most dimensions a tensor may have)";
+  EXPECT_FALSE(parseValues(std::string(60000, '['), HEXMOE_F32, t, error));
+  EXPECT_EQ(error, tooDeep);
+  EXPECT_FALSE(parseValues(std::string(60000, '[') + "1" + std::string(60000, ']'), HEXMOE_F32, t, error));
+  EXPECT_EQ(error, tooDeep);
+  EXPECT_FALSE(parseValues(std::string(65, '[') + "1" + std::string(65, ']'), HEXMOE_F32, t, error));
+  EXPECT_EQ(error, tooDeep);
+  ASSERT_TRUE(parseValues(std::string(64, '[') + "1" + std::string(64, ']'), HEXMOE_F32, t, error)) << error;
+  EXPECT_EQ(t.shape, std::vector<int64_t>(64, 1));
+}
+
+TEST(ParseValues, ShapesAreCheckedBeforeAnythingIsFilled) {
+  HostTensor t;
+  std::string error;
+  EXPECT_FALSE(parseValues("1099511627776x1099511627776xf32=0", HEXMOE_F32, t, error));
+  EXPECT_EQ(error, "1099511627776x1099511627776xf32 has more than 2^63-1 elements");
+  EXPECT_FALSE(parseValues("4294967296x4294967296x4294967296xi64=1,2", HEXMOE_I64, t, error));
+  EXPECT_EQ(error, "4294967296x4294967296x4294967296xi64 has more than 2^63-1 elements");
+  EXPECT_FALSE(parseValues("281474976710656xf32=0", HEXMOE_F32, t, error));
+  EXPECT_EQ(error, "281474976710656xf32 has 281474976710656 elements of 4 bytes, more than this host's memory (" +
+                       std::to_string(maxTensorBytes()) + " bytes)");
+  EXPECT_TRUE(t.data.empty());
+  EXPECT_EQ(t.data.capacity(), 0u);
+  EXPECT_FALSE(parseValues("99999999999999999999xf32=0", HEXMOE_F32, t, error));
+  EXPECT_EQ(error, "bad extent '99999999999999999999' in '99999999999999999999xf32'");
+  std::string rank65;
+  for (int i = 0; i < 65; ++i) rank65 += "1x";
+  EXPECT_FALSE(parseValues(rank65 + "f32=0", HEXMOE_F32, t, error));
+  EXPECT_EQ(error, rank65 + "f32 has 65 dimensions, more than the 64 a tensor may have");
+  // An empty tensor needs no memory, however large its other extents.
+  ASSERT_TRUE(parseValues("0x1099511627776xbf16=", HEXMOE_BF16, t, error)) << error;
+  EXPECT_EQ(t.shape, (std::vector<int64_t>{0, int64_t{1} << 40}));
+  EXPECT_TRUE(t.data.empty());
+}
+
 std::string format(hexmoe_element_type_t type, std::vector<int64_t> shape, const void* data) {
   return formatTensor(type, shape, data);
 }
