@@ -29,12 +29,11 @@ void prepareContext(MLIRContext &context) {
 
 namespace {
 
-fb::ElementType elementTypeOf(Type t) {
-  if (t.isBF16()) return fb::ElementType_bf16;
-  if (t.isInteger(32)) return fb::ElementType_i32;
-  if (t.isInteger(64)) return fb::ElementType_i64;
-  return fb::ElementType_f32;
-}
+static_assert(fb::ElementType_f32 == 0 && fb::ElementType_bf16 == 1 && fb::ElementType_i32 == 2 &&
+                  fb::ElementType_i64 == 3,
+              "elementTypeCode (compiler/Plan/Passes.h) numbers element types as the artifact does");
+
+fb::ElementType elementTypeOf(Type t) { return static_cast<fb::ElementType>(elementTypeCode(t)); }
 
 fb::Extent extentOf(moe::ExtentAttr e) {
   return fb::Extent(e.isStatic() ? e.getStaticSize() : 0, static_cast<int32_t>(e.getDim()), e.getFactor());
@@ -60,8 +59,23 @@ FailureOr<std::vector<uint8_t>> writeArtifact(ModuleOp module, const TargetResul
   llvm::StringMap<int> kernelIndex;
   std::vector<flatbuffers::Offset<fb::Kernel>> kernels;
   for (const KernelLaunchInfo &k : kernelList) {
+    // What each binding is, from the kernel function the plan made.
+    auto fn = module.lookupSymbol<func::FuncOp>(k.name);
+    auto shapes = fn ? fn->getAttrOfType<ArrayAttr>(kBindingsAttr) : ArrayAttr();
+    SmallVector<Type> types(fn ? fn.getArgumentTypes() : ArrayRef<Type>());
+    if (fn) llvm::append_range(types, fn.getResultTypes());
+    if (!shapes || static_cast<int>(shapes.size()) != k.numBindings || types.size() != shapes.size())
+      return module.emitError() << "kernel '" << k.name << "' is not a kernel function of the launch plan";
+    std::vector<flatbuffers::Offset<fb::KernelBinding>> bindings;
+    for (auto [type, shapeAttr] : llvm::zip(types, shapes)) {
+      std::vector<fb::Extent> shape;
+      for (auto e : cast<ArrayAttr>(shapeAttr).getAsRange<moe::ExtentAttr>()) shape.push_back(extentOf(e));
+      bindings.push_back(fb::CreateKernelBinding(fbb, elementTypeOf(cast<RankedTensorType>(type).getElementType()),
+                                                 fbb.CreateVectorOfStructs(shape)));
+    }
     kernelIndex[k.name] = kernels.size();
-    kernels.push_back(fb::CreateKernel(fbb, fbb.CreateString(k.name), k.numBindings));
+    kernels.push_back(
+        fb::CreateKernel(fbb, fbb.CreateString(k.name), k.numBindings, fbb.CreateVector(bindings)));
   }
 
   std::vector<flatbuffers::Offset<fb::Function>> functions;

@@ -17,6 +17,22 @@ namespace hexmoe::compiler {
 
 /// The attribute that marks a kernel function and holds its workload extent.
 inline constexpr const char *kWorkloadAttr = "moe.workload";
+/// On a kernel function: per binding, the array of #moe.extent it has.
+inline constexpr const char *kBindingsAttr = "moe.bindings";
+
+/// The artifact's ElementType number of a tensor element type (f32 0, bf16 1,
+/// i32 2, i64 3; Compile.cpp checks they agree), as kernel ABI records hold it.
+inline int64_t elementTypeCode(mlir::Type t) {
+  if (t.isBF16()) return 1;
+  if (t.isInteger(32)) return 2;
+  if (t.isInteger(64)) return 3;
+  return 0;
+}
+
+/// The kernel ABI record of runtime/schema/kernel_abi.h for a kernel
+/// function of the plan (its types and moe.bindings) launched as
+/// `workgroups` per `tile`.
+llvm::SmallVector<int64_t> kernelAbiRecord(mlir::func::FuncOp kernel, int64_t workgroups, int64_t tile);
 
 } // namespace hexmoe::compiler
 

@@ -16,7 +16,7 @@ def MoEPlanLaunches : Pass<"moe-plan-launches", "::mlir::ModuleOp"> {
       extents are static or a multiple of the dynamic token count T;
     - each op moves into a kernel function of its own,
       `@<function>_<n>_<kind>`, marked with the workload it covers
-      (`moe.workload`), whose arguments are the op's operands and whose
+      (`moe.workload`) and each binding's extents (`moe.bindings`), whose arguments are the op's operands and whose
       results are the op's results — the kernel's binding order, written
       here once for every target;
     - the function is replaced by a `moe.launch_plan` of the same name: its

@@ -9,6 +9,7 @@
 #include "compiler/Plan/Passes.h"
 
 #include "dialects/moe/IR/MoEOps.h"
+#include "runtime/schema/kernel_abi.h"
 
 #include "mlir/IR/Builders.h"
 
@@ -118,6 +119,13 @@ void FunctionPlanner::outline(Operation *op, StringRef kind, ExtentAttr workload
                                      b_.getFunctionType(op->getOperandTypes(), op->getResultTypes()));
   kernel.setPrivate();
   kernel->setAttr(compiler::kWorkloadAttr, workload);
+  // The extents each binding has: what the kernel's code may index.
+  SmallVector<Attribute> shapes;
+  for (int32_t b : d.bindings) {
+    SmallVector<Attribute> shape(buffers_[b].shape.begin(), buffers_[b].shape.end());
+    shapes.push_back(b_.getArrayAttr(shape));
+  }
+  kernel->setAttr(compiler::kBindingsAttr, b_.getArrayAttr(shapes));
   Block *entry = kernel.addEntryBlock();
   b_.setInsertionPointToStart(entry);
   IRMapping mapping;
@@ -226,3 +234,18 @@ struct MoEPlanLaunchesPass : public compiler::impl::MoEPlanLaunchesBase<MoEPlanL
 };
 
 } // namespace
+
+SmallVector<int64_t> compiler::kernelAbiRecord(func::FuncOp kernel, int64_t workgroups, int64_t tile) {
+  SmallVector<Type> types(kernel.getArgumentTypes());
+  llvm::append_range(types, kernel.getResultTypes());
+  auto shapes = kernel->getAttrOfType<ArrayAttr>(kBindingsAttr);
+  SmallVector<int64_t> record = {HEXMOE_KERNEL_ABI_VERSION, workgroups, tile, static_cast<int64_t>(types.size())};
+  for (auto [type, shapeAttr] : llvm::zip(types, shapes)) {
+    auto shape = cast<ArrayAttr>(shapeAttr);
+    record.push_back(elementTypeCode(cast<RankedTensorType>(type).getElementType()));
+    record.push_back(static_cast<int64_t>(shape.size()));
+    for (auto e : shape.getAsRange<ExtentAttr>())
+      record.append({e.isStatic() ? e.getStaticSize() : 0, e.getDim(), e.getFactor()});
+  }
+  return record;
+}

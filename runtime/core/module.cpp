@@ -133,6 +133,18 @@ StatusOr<Ref<Module>> Module::load(const Ref<Runtime>& runtime, std::unique_ptr<
   module->producer_ = artifact->producer() ? artifact->producer()->str() : "";
   module->source_ = artifact->source() ? artifact->source()->str() : "";
 
+  // The functions first: what is wrong with the artifact's own description
+  // is reported before any device's code is loaded.
+  std::vector<std::string> kernelNames;
+  if (artifact->kernels())
+    for (const schema::Kernel* k : *artifact->kernels()) kernelNames.push_back(k->name()->str());
+  for (const schema::Function* fn : *artifact->functions()) {
+    HEXMOE_ASSIGN_OR_RETURN(std::unique_ptr<Function> f, Function::build(*fn, *module, kernelNames, name));
+    for (const auto& existing : module->functions_)
+      if (existing->name() == f->name()) return dataLoss(name + ": function '" + f->name() + "' is defined twice");
+    module->functions_.push_back(std::move(f));
+  }
+
   // Every device that loads one of the artifact's executables can run its
   // functions. A device that has no format of its own here is skipped; one
   // whose format is present but cannot run (a missing CPU feature) is too,
@@ -154,16 +166,6 @@ StatusOr<Ref<Module>> Module::load(const Ref<Runtime>& runtime, std::unique_ptr<
   if (module->defaultDevice_ == kNoDevice) {
     if (runtime->deviceCount() == 1) return std::move(firstFailure).at(__FILE__, __LINE__);
     return Status(firstFailure.code(), name + ": no device of this runtime runs it (" + reasons + ")");
-  }
-
-  std::vector<std::string> kernelNames;
-  if (artifact->kernels())
-    for (const schema::Kernel* k : *artifact->kernels()) kernelNames.push_back(k->name()->str());
-  for (const schema::Function* fn : *artifact->functions()) {
-    HEXMOE_ASSIGN_OR_RETURN(std::unique_ptr<Function> f, Function::build(*fn, *module, kernelNames, name));
-    for (const auto& existing : module->functions_)
-      if (existing->name() == f->name()) return dataLoss(name + ": function '" + f->name() + "' is defined twice");
-    module->functions_.push_back(std::move(f));
   }
   module->bytes_ = std::move(bytes);
   std::string loaded;

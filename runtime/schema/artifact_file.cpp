@@ -20,6 +20,34 @@ uint64_t getLE(const uint8_t* p, int bytes) {
   return v;
 }
 
+bool sameShape(const flatbuffers::Vector<const Extent*>* a, const flatbuffers::Vector<const Extent*>* b) {
+  const size_t n = a ? a->size() : 0;
+  if (n != (b ? b->size() : 0)) return false;
+  for (size_t i = 0; i < n; ++i) {
+    const Extent *x = a->Get(i), *y = b->Get(i);
+    if (x->dim() != y->dim() || (x->dim() < 0 ? x->static_size() != y->static_size() : x->factor() != y->factor()))
+      return false;
+  }
+  return true;
+}
+
+/// "f32 [T,2*T]" in the function's size names, for messages.
+std::string describe(ElementType type, const flatbuffers::Vector<const Extent*>* shape, const Function* f) {
+  std::string s = std::string(EnumNameElementType(type)) + " [";
+  const int numDims = f->dim_names() ? static_cast<int>(f->dim_names()->size()) : 0;
+  for (size_t i = 0; shape && i < shape->size(); ++i) {
+    const Extent* e = shape->Get(i);
+    if (i) s += ",";
+    if (e->dim() < 0) {
+      s += std::to_string(e->static_size());
+      continue;
+    }
+    if (e->factor() != 1) s += std::to_string(e->factor()) + "*";
+    s += e->dim() < numDims ? f->dim_names()->Get(e->dim())->str() : "d" + std::to_string(e->dim());
+  }
+  return s + "]";
+}
+
 /// Checks what the FlatBuffer verifier cannot: that every index points inside
 /// its table and every extent and executable is well formed.
 bool checkReferences(const Artifact& a, std::string& error) {
@@ -33,6 +61,20 @@ bool checkReferences(const Artifact& a, std::string& error) {
     if (kernel->num_bindings() < 0) {
       error = "kernel '" + kernel->name()->str() + "' has a negative binding count";
       return false;
+    }
+    const int declared = kernel->bindings() ? static_cast<int>(kernel->bindings()->size()) : 0;
+    if (declared != kernel->num_bindings()) {
+      error = "kernel '" + kernel->name()->str() + "' declares " + std::to_string(declared) + " of its " +
+              std::to_string(kernel->num_bindings()) + " bindings";
+      return false;
+    }
+    for (int i = 0; i < declared; ++i) {
+      const KernelBinding* b = kernel->bindings()->Get(i);
+      if (b->element_type() < ElementType_MIN || b->element_type() > ElementType_MAX || !b->shape() ||
+          reinterpret_cast<uintptr_t>(b->shape()->data()) % alignof(Extent) != 0) {
+        error = "kernel '" + kernel->name()->str() + "' has a malformed binding";
+        return false;
+      }
     }
   }
   if (!a.functions() || a.functions()->size() == 0) {
@@ -93,6 +135,16 @@ bool checkReferences(const Artifact& a, std::string& error) {
         if (b < 0 || b >= numBuffers) {
           error = fn + "dispatch of '" + kernel->name()->str() + "' binds buffer " +
                   std::to_string(b) + " of " + std::to_string(numBuffers);
+          return false;
+        }
+        // The buffer must be what the kernel's code indexes.
+        const Buffer* buf = f->buffers()->Get(b);
+        const KernelBinding* want = kernel->bindings()->Get(i);
+        if (buf->element_type() != want->element_type() || !sameShape(buf->shape(), want->shape())) {
+          error = fn + "dispatch of '" + kernel->name()->str() + "' binds buffer " + std::to_string(b) + " (" +
+                  (buf->name() ? buf->name()->str() : "") + ", " + describe(buf->element_type(), buf->shape(), f) +
+                  ") as binding " + std::to_string(i) + ", which the kernel declares " +
+                  describe(want->element_type(), want->shape(), f);
           return false;
         }
       }

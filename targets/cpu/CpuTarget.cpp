@@ -12,6 +12,7 @@
 
 #include "compiler/Target/TargetBackend.h"
 #include "dialects/moe/IR/MoEOps.h"
+#include "runtime/schema/kernel_abi.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -52,6 +53,22 @@ std::vector<std::string> hostRequiredFeatures() {
       if (it != host.end() && it->second) out.push_back(f);
     }
   return out;
+}
+
+/// Exports each kernel's ABI record (moe.abi) as the constant
+/// hexmoe_abi_<kernel> the loader compares with the artifact's metadata.
+void exportAbiRecords(mlir::ModuleOp module) {
+  mlir::OpBuilder b(module.getContext());
+  b.setInsertionPointToEnd(module.getBody());
+  for (auto f : llvm::to_vector(module.getOps<mlir::LLVM::LLVMFuncOp>())) {
+    auto record = f->getAttrOfType<mlir::DenseI64ArrayAttr>("moe.abi");
+    if (!record) continue;
+    const int64_t n = record.size();
+    auto type = mlir::LLVM::LLVMArrayType::get(b.getI64Type(), n);
+    auto value = mlir::DenseElementsAttr::get(mlir::RankedTensorType::get({n}, b.getI64Type()), record.asArrayRef());
+    mlir::LLVM::GlobalOp::create(b, f.getLoc(), type, /*isConstant=*/true, mlir::LLVM::Linkage::External,
+                                 (HEXMOE_KERNEL_ABI_PREFIX + f.getName()).str(), value);
+  }
 }
 
 class CpuTargetBackend final : public compiler::TargetBackend {
@@ -101,6 +118,7 @@ public:
       buildCpuLowerToLLVMPipeline(pm);
       if (mlir::failed(pm.run(*clone))) return mlir::failure();
 
+      exportAbiRecords(*clone);
       std::vector<compiler::KernelLaunchInfo> kernels;
       for (auto f : clone->getOps<mlir::LLVM::LLVMFuncOp>()) {
         auto n = f->getAttrOfType<mlir::IntegerAttr>("moe.num_bindings");

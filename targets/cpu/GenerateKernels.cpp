@@ -8,6 +8,8 @@
 //   moe.num_bindings  the op's operands plus its results
 //   moe.workgroups    workgroups per workload tile (or in all, untiled)
 //   moe.tile          workload elements per tile; 0 when not tiled
+//   moe.abi           the kernel's ABI record (kernel_abi.h), which the
+//                     cpu target exports beside the kernel
 //
 // so a dispatch over workload W runs workgroups * ceil(W / tile) workgroups.
 //
@@ -118,8 +120,10 @@ struct MoECpuGenerateKernelsPass
       if (failed(launch)) return signalPassFailure();
       auto kernel = cast<func::FuncOp>(SymbolTable::lookupSymbolIn(module, name));
       Builder b(module.getContext());
+      const int64_t tile = launch->perTokenTile ? launch->tile : 0;
       kernel->setAttr("moe.workgroups", b.getI64IntegerAttr(launch->workgroups));
-      kernel->setAttr("moe.tile", b.getI64IntegerAttr(launch->perTokenTile ? launch->tile : 0));
+      kernel->setAttr("moe.tile", b.getI64IntegerAttr(tile));
+      kernel->setAttr("moe.abi", b.getDenseI64ArrayAttr(compiler::kernelAbiRecord(f, launch->workgroups, tile)));
       f.erase();
     }
   }

@@ -4,11 +4,15 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
+#include <vector>
 
 #include "artifact_generated.h"
 #include "runtime/core/logging.h"
 #include "runtime/drivers/cpu/cpu_variant.h"
+#include "runtime/schema/kernel_abi.h"
 
 namespace hexmoe::hal::cpu {
 namespace {
@@ -25,6 +29,63 @@ Status requestAmxPermission(const std::string& what) {
 #else
   return failedPrecondition(what + ": AMX is not available on this platform");
 #endif
+}
+
+/// The ABI record (kernel_abi.h) the artifact's metadata implies for kernel
+/// `k` launched as `launch`.
+std::vector<int64_t> expectedAbiRecord(const schema::Kernel& k, const schema::KernelLaunch& launch) {
+  std::vector<int64_t> r = {HEXMOE_KERNEL_ABI_VERSION, launch.workgroups(), launch.tile(), k.num_bindings()};
+  if (k.bindings() == nullptr) return r;  // the verifier allows that only with no bindings
+  for (const schema::KernelBinding* b : *k.bindings()) {
+    r.push_back(b->element_type());
+    r.push_back(static_cast<int64_t>(b->shape()->size()));
+    for (const schema::Extent* e : *b->shape()) r.insert(r.end(), {e->static_size(), e->dim(), e->factor()});
+  }
+  return r;
+}
+
+/// What field of an ABI record position `i` holds, for messages.
+std::string abiField(const std::vector<int64_t>& r, size_t i) {
+  static const char* kHead[] = {"ABI version", "workgroups per tile", "tile", "binding count"};
+  if (i < 4) return kHead[i];
+  size_t at = 4;
+  for (int64_t b = 0; b < r[3] && at < r.size(); ++b) {
+    const size_t rank = static_cast<size_t>(r[at + 1]);
+    if (i == at) return "binding " + std::to_string(b) + " element type";
+    if (i == at + 1) return "binding " + std::to_string(b) + " rank";
+    if (i < at + 2 + 3 * rank) return "binding " + std::to_string(b) + " extent " + std::to_string((i - at - 2) / 3);
+    at += 2 + 3 * rank;
+  }
+  return "record length";
+}
+
+/// Refuses a kernel whose code was generated for other launch metadata than
+/// the artifact now describes (an edit after compilation, or a mismatched
+/// kernel table): the code would index memory the buffers do not have.
+Status checkKernelAbi(const SharedObject& object, const schema::Kernel& k, const schema::KernelLaunch& launch,
+                      const std::string& label) {
+  const std::string name = k.name()->str();
+  std::string error;
+  size_t size = 0;
+  const void* p = object.data(HEXMOE_KERNEL_ABI_PREFIX + name, size, error);
+  if (!p) return dataLoss(label + ": kernel '" + name + "' has no ABI record (" + error + ")");
+  const std::vector<int64_t> want = expectedAbiRecord(k, launch);
+  if (size % sizeof(int64_t) != 0 || size < sizeof(int64_t))
+    return dataLoss(label + ": kernel '" + name + "' has a malformed ABI record");
+  std::vector<int64_t> have(size / sizeof(int64_t));
+  std::memcpy(have.data(), p, size);
+  if (have[0] != HEXMOE_KERNEL_ABI_VERSION)
+    return dataLoss(label + ": kernel '" + name + "' has ABI version " + std::to_string(have[0]) + ", this runtime " +
+                    std::to_string(HEXMOE_KERNEL_ABI_VERSION));
+  const size_t n = std::min(have.size(), want.size());
+  size_t i = 0;
+  while (i < n && have[i] == want[i]) ++i;
+  if (i == n && have.size() == want.size()) return okStatus();
+  std::string detail = i < n ? ": the artifact says " + std::to_string(want[i]) + ", the code was built for " +
+                                   std::to_string(have[i])
+                             : "";
+  return dataLoss(label + ": kernel '" + name + "' does not match its code: " + abiField(want, i) + " differs" +
+                  detail + " (launch metadata edited after compilation?)");
 }
 
 }  // namespace
@@ -85,6 +146,7 @@ StatusOr<std::unique_ptr<CpuExecutable>> CpuExecutable::load(const schema::Artif
     std::string error;
     void* fn = object->symbol(name, error);
     if (!fn) return notFound(label + ": kernel '" + name + "' is missing from the shared object (" + error + ")");
+    HEXMOE_RETURN_IF_ERROR(checkKernelAbi(*object, *artifact.kernels()->Get(k), *variant->launches()->Get(k), label));
     exe->kernels_.push_back(reinterpret_cast<hexmoe_cpu_kernel_fn>(fn));
   }
   HEXMOE_LOG_INFO("{}: loaded CPU variant {} ({} kernels, via {}; needs {})", what, req.isa, numKernels,

@@ -189,5 +189,17 @@ void* SharedObject::symbol(const std::string& name, std::string& error) const {
   return p;
 }
 
-}  // namespace hexmoe::hal::cpu
+const void* SharedObject::data(const std::string& name, size_t& size, std::string& error) const {
+  void* p = symbol(name, error);
+  if (!p) return nullptr;
+  Dl_info info;
+  void* entry = nullptr;
+  if (!dladdr1(p, &info, &entry, RTLD_DL_SYMENT) || !entry || info.dli_saddr != p) {
+    error = "no symbol table entry for " + name;
+    return nullptr;
+  }
+  size = static_cast<const ElfW(Sym)*>(entry)->st_size;
+  return p;
+}
 
+}  // namespace hexmoe::hal::cpu

@@ -24,6 +24,9 @@ class SharedObject {
 
   /// The address of an exported symbol, or nullptr with `error` set.
   void* symbol(const std::string& name, std::string& error) const;
+  /// An exported data symbol and its size in bytes (from the ELF symbol
+  /// table), or nullptr with `error` set.
+  const void* data(const std::string& name, size_t& size, std::string& error) const;
   /// How it was loaded: "memfd" or "tmpfile".
   const char* method() const { return method_; }
 

@@ -44,10 +44,17 @@ struct DispatchSpec {
   int64_t workgroups = 1;
   int dim = -1;
   int64_t tile = 1;
+  /// The buffers whose types the kernel table declares, when not `bindings`.
+  std::vector<int> declared = {};
 };
 
-/// Adds a function; records each dispatched kernel's launch in `launches`.
-fb::Offset<Function> makeFunction(fb::FlatBufferBuilder& b, std::vector<KernelLaunch>& launches, const char* name,
+/// What the kernel table says of one kernel's bindings.
+using KernelBindings = std::vector<std::pair<ElementType, std::vector<Extent>>>;
+
+/// Adds a function; records each dispatched kernel's launch in `launches`
+/// and its bindings' types, from the buffers it binds, in `kernelBindings`.
+fb::Offset<Function> makeFunction(fb::FlatBufferBuilder& b, std::vector<KernelLaunch>& launches,
+                                  std::vector<KernelBindings>& kernelBindings, const char* name,
                                   const std::vector<const char*>& dims,
                                   const std::vector<BufferSpec>& buffers,
                                   const std::vector<DispatchSpec>& dispatches) {
@@ -60,8 +67,11 @@ fb::Offset<Function> makeFunction(fb::FlatBufferBuilder& b, std::vector<KernelLa
   for (const DispatchSpec& d : dispatches) {
     const Extent workload = d.dim >= 0 ? dim(d.dim) : fixed(1);
     disps.push_back(CreateDispatchDirect(b, d.kernel, &d.bindings, &workload));
-    if (d.kernel >= 0 && d.kernel < static_cast<int>(launches.size()))
-      launches[d.kernel] = KernelLaunch(d.workgroups, d.dim >= 0 ? d.tile : 0);
+    if (d.kernel < 0 || d.kernel >= static_cast<int>(launches.size())) continue;
+    launches[d.kernel] = KernelLaunch(d.workgroups, d.dim >= 0 ? d.tile : 0);
+    kernelBindings[d.kernel].clear();
+    for (int i : d.declared.empty() ? d.bindings : d.declared)
+      kernelBindings[d.kernel].push_back({buffers[i].type, buffers[i].shape});
   }
   return CreateFunctionDirect(b, name, &dimNames, &bufs, &disps);
 }
@@ -99,37 +109,50 @@ std::vector<uint8_t> buildTestPayload(const TestArtifactOptions& options) {
   const auto f32 = ElementType_f32, i32 = ElementType_i32, i64 = ElementType_i64, bf16 = ElementType_bf16;
 
   std::vector<KernelLaunch> launches(std::size(kKernels), KernelLaunch(1, 0));
+  std::vector<KernelBindings> kernelBindings(std::size(kKernels));
   std::vector<fb::Offset<Function>> functions;
   functions.push_back(makeFunction(
-      b, launches, "add_scale", {"T"},
+      b, launches, kernelBindings, "add_scale", {"T"},
       {{"a", kArg, 0, f32, {dim(0), fixed(4)}},
        {"b", kArg, 1, f32, {dim(0), fixed(4)}},
        {"out", kRes, 0, f32, {dim(0), fixed(4)}},
        {"sum", kTmp, 0, f32, {dim(0), fixed(4)}}},
       {{options.badKernelIndex ? 99 : kAdd, {0, 1, 3}, 1, 0, 2}, {kScale2, {3, 2}, 2, 0, 4}}));
   functions.push_back(makeFunction(
-      b, launches, "pair_sum", {"T", "U"},
+      b, launches, kernelBindings, "pair_sum", {"T", "U"},
       {{"x", kArg, 0, f32, {dim(0), fixed(3)}},
        {"y", kArg, 1, f32, {dim(0, 2)}},
        {"z", kArg, 2, f32, {options.uninferableDim ? fixed(1) : dim(1)}},
        {"out", kRes, 0, f32, {dim(0)}},
        {"info", kRes, 1, i64, {options.uninferableDim ? dim(1) : fixed(2)}}},
-      {{kPairSum, {0, 1, 3}, 1, 0, 1}, {kDimsInfo, {4}}}));
+      {{kPairSum, options.permutedBindings ? std::vector<int>{1, 0, 3} : std::vector<int>{0, 1, 3}, 1, 0, 1,
+        options.permutedBindings && !options.permutedKernelTable ? std::vector<int>{0, 1, 3} : std::vector<int>{}},
+       {kDimsInfo, {4}}}));
   functions.push_back(makeFunction(
-      b, launches, "coverage", {"N"},
+      b, launches, kernelBindings, "coverage", {"N"},
       {{"x", kArg, 0, i32, {dim(0)}}, {"counts", kRes, 0, i32, {dim(0)}}},
       {{kZero, {1}}, {kCount, {1}, 1, 0, 1}, {kDouble, {1}, 3}}));
-  functions.push_back(makeFunction(b, launches, "variant", {}, {{"tag", kRes, 0, i32, {fixed(1)}}}, {{kTag, {0}}}));
+  functions.push_back(makeFunction(b, launches, kernelBindings, "variant", {}, {{"tag", kRes, 0, i32, {fixed(1)}}}, {{kTag, {0}}}));
   functions.push_back(makeFunction(
-      b, launches, "bf16_widen", {"N"},
+      b, launches, kernelBindings, "bf16_widen", {"N"},
       {{"x", kArg, 0, bf16, {dim(0)}}, {"out", kRes, 0, f32, {dim(0)}}},
       {{kBf16, {0, 1}, 1, 0, 64}}));
 
+  // A dispatch naming no kernel leaves the kernel's table entry to say what it binds.
+  if (options.badKernelIndex) kernelBindings[kAdd].assign(3, {f32, {dim(0), fixed(4)}});
   std::vector<fb::Offset<Kernel>> kernels;
   for (int k = 0; k < static_cast<int>(std::size(kKernels)); ++k) {
     const char* name = (options.missingKernel && k == kDimsInfo) ? "hexmoe_test_not_exported" : kKernels[k];
-    kernels.push_back(CreateKernelDirect(b, name, kNumBindings[k]));
+    const int source = options.swappedKernelNames && k == kPairSum ? kBf16
+                       : options.swappedKernelNames && k == kBf16  ? kPairSum
+                                                                   : k;
+    if (source != k) name = kKernels[source];
+    std::vector<fb::Offset<KernelBinding>> bindings;
+    for (const auto& [type, shape] : kernelBindings[k])
+      bindings.push_back(CreateKernelBindingDirect(b, type, &shape));
+    kernels.push_back(CreateKernelDirect(b, name, kNumBindings[k], &bindings));
   }
+  if (options.addWorkgroups) launches[kAdd] = KernelLaunch(options.addWorkgroups, launches[kAdd].tile());
 
   if (options.missingLaunch) launches.pop_back();
   std::vector<fb::Offset<Executable>> variants;

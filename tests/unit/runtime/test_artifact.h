@@ -41,6 +41,17 @@ struct TestArtifactOptions {
   bool missingLaunch = false;
   /// pair_sum's U appears in no argument (only in a result).
   bool uninferableDim = false;
+  /// Edits after compilation, each consistent with the rest of the artifact's
+  /// metadata, which only the kernels' ABI records can refute:
+  /// hexmoe_test_add's workgroups per tile in every executable (0: as built),
+  int64_t addWorkgroups = 0;
+  /// pair_sum's dispatch binds y, x, out instead of x, y, out (the kernel
+  /// table too, with permutedKernelTable),
+  bool permutedBindings = false;
+  bool permutedKernelTable = false;
+  /// and the kernel table's entries for pair_sum and bf16_to_f32 name each
+  /// other's symbol.
+  bool swappedKernelNames = false;
 
   static std::vector<TestVariant> defaultVariants();
 };

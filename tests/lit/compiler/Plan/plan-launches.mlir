@@ -2,13 +2,14 @@
 // RUN: hexmoe-opt %s -moe-plan-launches | hexmoe-opt | FileCheck %s
 
 // Every op moves into a kernel function of its own that covers a workload;
-// its operands then its results are the kernel's bindings.
-// CHECK: func.func private @layer_0_router(%{{.*}}: tensor<?x64xf32>, %{{.*}}: tensor<8x64xf32>) -> (tensor<?x2xi32>, tensor<?x2xf32>) attributes {moe.workload = #moe.extent<d0>}
+// its operands then its results are the kernel's bindings, each with the
+// extents the kernel may index.
+// CHECK: func.func private @layer_0_router(%{{.*}}: tensor<?x64xf32>, %{{.*}}: tensor<8x64xf32>) -> (tensor<?x2xi32>, tensor<?x2xf32>) attributes {moe.bindings = {{\[}}[#moe.extent<d0>, #moe.extent<64>], [#moe.extent<8>, #moe.extent<64>], [#moe.extent<d0>, #moe.extent<2>], [#moe.extent<d0>, #moe.extent<2>]], moe.workload = #moe.extent<d0>}
 // CHECK-NEXT: moe.router softmax
-// CHECK: func.func private @layer_1_sort_by_expert({{.*}} attributes {moe.workload = #moe.extent<d0>}
-// CHECK: func.func private @layer_2_expert_gate_up({{.*}} attributes {moe.workload = #moe.extent<d0>}
+// CHECK: func.func private @layer_1_sort_by_expert({{.*}} attributes {moe.bindings = {{\[}}[#moe.extent<d0>, #moe.extent<2>], [#moe.extent<9>], [#moe.extent<d0 * 2>], [#moe.extent<d0 * 2>]], moe.workload = #moe.extent<d0>}
+// CHECK: func.func private @layer_2_expert_gate_up({{.*}} attributes {moe.bindings = {{.*}}, moe.workload = #moe.extent<d0>}
 // Token copies: the down projection covers T*2 rows.
-// CHECK: func.func private @layer_3_expert_down({{.*}} attributes {moe.workload = #moe.extent<d0 * 2>}
+// CHECK: func.func private @layer_3_expert_down({{.*}} attributes {moe.bindings = {{.*}}, moe.workload = #moe.extent<d0 * 2>}
 // CHECK: func.func private @layer_4_combine(
 // One buffer per tensor, extents in T; the function becomes its plan.
 // CHECK: moe.launch_plan @layer dims ["T"] {

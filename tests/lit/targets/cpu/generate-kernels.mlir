@@ -3,12 +3,14 @@
 // RUN: not hexmoe-opt %s -moe-plan-launches -moe-cpu-generate-kernels=vector-width=5 2>&1 | FileCheck %s --check-prefix=WIDTH
 
 // Each kernel function becomes a function of the kernel ABI with the same
-// name, its binding count and its launch shape; the plan is left alone.
+// name, its binding count, its launch shape and its ABI record (version,
+// workgroups, tile, bindings, then per binding element type, rank and
+// extents as static/dim/factor); the plan is left alone.
 // CHECK: moe.launch_plan @layer
 // CHECK-NOT: moe.workload
-// CHECK: func.func @layer_0_router(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i64, %{{.*}}: i64) attributes {moe.kernel, moe.num_bindings = 4 : i64, moe.tile = 4 : i64, moe.workgroups = 1 : i64}
-// CHECK: func.func @layer_1_sort_by_expert({{.*}} attributes {moe.kernel, moe.num_bindings = 4 : i64, moe.tile = 0 : i64, moe.workgroups = 1 : i64}
-// CHECK: func.func @layer_2_expert_gate_up({{.*}} attributes {moe.kernel, moe.num_bindings = 6 : i64, moe.tile = 0 : i64, moe.workgroups = 8 : i64}
+// CHECK: func.func @layer_0_router(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i64, %{{.*}}: i64) attributes {moe.abi = array<i64: 1, 1, 4, 4, 0, 2, 0, 0, 1, 64, -1, 1, 0, 2, 8, -1, 1, 64, -1, 1, 2, 2, 0, 0, 1, 2, -1, 1, 0, 2, 0, 0, 1, 2, -1, 1>, moe.kernel, moe.num_bindings = 4 : i64, moe.tile = 4 : i64, moe.workgroups = 1 : i64}
+// CHECK: func.func @layer_1_sort_by_expert({{.*}} attributes {moe.abi = array<i64: {{.*}}>, moe.kernel, moe.num_bindings = 4 : i64, moe.tile = 0 : i64, moe.workgroups = 1 : i64}
+// CHECK: func.func @layer_2_expert_gate_up({{.*}} attributes {moe.abi = array<i64: {{.*}}>, moe.kernel, moe.num_bindings = 6 : i64, moe.tile = 0 : i64, moe.workgroups = 8 : i64}
 // The fused gate/up kernel gathers rows through the copy indices and keeps
 // vector accumulators: bf16 weights are widened in registers.
 // CHECK: vector.load %{{.*}} : memref<?xbf16>, vector<8xbf16>

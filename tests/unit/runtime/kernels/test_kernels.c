@@ -14,6 +14,23 @@
 
 #define KERNEL __attribute__((visibility("default"))) void
 
+/* Each kernel's ABI record (kernel_abi.h): workgroups, tile, bindings, then
+ * per binding element type (f32 0, bf16 1, i32 2, i64 3), rank and extents as
+ * (static_size, dim, factor): D(f) is f * dims[0], S(n) the static size n. */
+#define ABI(kernel, ...) \
+  __attribute__((visibility("default"))) const int64_t hexmoe_abi_##kernel[] = {HEXMOE_KERNEL_ABI_VERSION, __VA_ARGS__};
+#define D(f) 0, 0, f
+#define S(n) n, -1, 1
+ABI(hexmoe_test_add, 1, 2, 3, 0, 2, D(1), S(4), 0, 2, D(1), S(4), 0, 2, D(1), S(4))
+ABI(hexmoe_test_scale2, 2, 4, 2, 0, 2, D(1), S(4), 0, 2, D(1), S(4))
+ABI(hexmoe_test_pair_sum, 1, 1, 3, 0, 2, D(1), S(3), 0, 1, D(2), 0, 1, D(1))
+ABI(hexmoe_test_dims_info, 1, 0, 1, 3, 1, S(2))
+ABI(hexmoe_test_zero_i32, 1, 0, 1, 2, 1, D(1))
+ABI(hexmoe_test_count_workgroups, 1, 1, 1, 2, 1, D(1))
+ABI(hexmoe_test_double_i32, 3, 0, 1, 2, 1, D(1))
+ABI(hexmoe_test_variant_tag, 1, 0, 1, 2, 1, S(1))
+ABI(hexmoe_test_bf16_to_f32, 1, 64, 2, 1, 1, D(1), 0, 1, D(1))
+
 static void rowRange(int64_t n, int64_t id, int64_t count, int64_t* begin, int64_t* end) {
   *begin = n * id / count;
   *end = n * (id + 1) / count;

@@ -229,6 +229,49 @@ TEST_F(ArtifactTest, TruncatedSharedObjectNeverReachesDlopen) {
   }
 }
 
+// Launch metadata edited after compilation (with the checksum recomputed, as
+// buildTestArtifact does) is refused by name before any kernel runs.
+TEST_F(ArtifactTest, DispatchBindingAnotherTypeThanTheKernelDeclares) {
+  TestArtifactOptions options;
+  options.permutedBindings = true;
+  Result r = load(buildTestArtifact(options));
+  EXPECT_EQ(r.code, HEXMOE_STATUS_DATA_LOSS);
+  EXPECT_EQ(r.message,
+            "test.hxm: function 'pair_sum': dispatch of 'hexmoe_test_pair_sum' binds buffer 1 (y, f32 [2*T]) as "
+            "binding 0, which the kernel declares f32 [T,3]");
+}
+
+TEST_F(ArtifactTest, KernelTableEditedToMatchAPermutedDispatch) {
+  TestArtifactOptions options;
+  options.permutedBindings = true;
+  options.permutedKernelTable = true;
+  Result r = load(buildTestArtifact(options));
+  EXPECT_EQ(r.code, HEXMOE_STATUS_DATA_LOSS);
+  EXPECT_TRUE(contains(r.message, "kernel 'hexmoe_test_pair_sum' does not match its code: binding 0 rank differs: "
+                                  "the artifact says 1, the code was built for 2"))
+      << r.message;
+}
+
+TEST_F(ArtifactTest, WorkgroupCountEditedAfterCompilation) {
+  for (int64_t workgroups : {int64_t{2}, int64_t{1} << 39}) {
+    TestArtifactOptions options;
+    options.addWorkgroups = workgroups;
+    Result r = load(buildTestArtifact(options));
+    EXPECT_EQ(r.code, HEXMOE_STATUS_DATA_LOSS) << workgroups;
+    EXPECT_TRUE(contains(r.message, "kernel 'hexmoe_test_add' does not match its code: workgroups per tile differs: "
+                                    "the artifact says " + std::to_string(workgroups) + ", the code was built for 1"))
+        << r.message;
+  }
+}
+
+TEST_F(ArtifactTest, KernelNamesSwappedInTheKernelTable) {
+  TestArtifactOptions options;
+  options.swappedKernelNames = true;
+  Result r = load(buildTestArtifact(options));
+  EXPECT_EQ(r.code, HEXMOE_STATUS_DATA_LOSS);
+  EXPECT_TRUE(contains(r.message, "kernel 'hexmoe_test_bf16_to_f32' does not match its code")) << r.message;
+}
+
 TEST_F(ArtifactTest, MissingKernelSymbol) {
   TestArtifactOptions options;
   options.missingKernel = true;
