@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "tests/unit/scheduler/test_util.h"
+#include "tests/unit/runtime/scheduler/test_util.h"
 
 namespace {
 

@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "runtime/scheduler/calibration.h"
-#include "tests/unit/scheduler/test_util.h"
+#include "tests/unit/runtime/scheduler/test_util.h"
 
 namespace hexmoe::sched {
 namespace {

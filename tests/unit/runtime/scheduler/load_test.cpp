@@ -4,7 +4,7 @@
 
 #include <numeric>
 
-#include "tests/unit/scheduler/test_util.h"
+#include "tests/unit/runtime/scheduler/test_util.h"
 
 namespace hexmoe::sched {
 namespace {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "runtime/scheduler/report_svg.h"
-#include "tests/unit/scheduler/test_util.h"
+#include "tests/unit/runtime/scheduler/test_util.h"
 
 namespace hexmoe::sched {
 namespace {

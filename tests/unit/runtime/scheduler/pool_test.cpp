@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/unit/scheduler/test_util.h"
+#include "tests/unit/runtime/scheduler/test_util.h"
 
 namespace hexmoe::sched {
 namespace {
