@@ -70,8 +70,10 @@ Status checkKernelAbi(const SharedObject& object, const schema::Kernel& k, const
   const void* p = object.data(HEXMOE_KERNEL_ABI_PREFIX + name, size, error);
   if (!p) return dataLoss(label + ": kernel '" + name + "' has no ABI record (" + error + ")");
   const std::vector<int64_t> want = expectedAbiRecord(k, launch);
-  if (size % sizeof(int64_t) != 0 || size < sizeof(int64_t))
-    return dataLoss(label + ": kernel '" + name + "' has a malformed ABI record");
+  // A record is a few hundred bytes; a symbol size beyond this is a damaged symbol table.
+  constexpr size_t kMaxRecordBytes = 64 << 10;
+  if (size % sizeof(int64_t) != 0 || size < sizeof(int64_t) || size > kMaxRecordBytes)
+    return dataLoss(label + ": kernel '" + name + "' has a malformed ABI record (" + std::to_string(size) + " bytes)");
   std::vector<int64_t> have(size / sizeof(int64_t));
   std::memcpy(have.data(), p, size);
   if (have[0] != HEXMOE_KERNEL_ABI_VERSION)
