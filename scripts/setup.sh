@@ -9,7 +9,8 @@ packages=(
   cmake ninja-build ccache pkg-config git
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 lld-22
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libflatbuffers-dev flatbuffers-compiler nlohmann-json3-dev
+  libflatbuffers-dev flatbuffers-compiler nlohmann-json3-dev libsodium-dev
+  libclang-rt-22-dev
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
   python3 python3-numpy python3-torch libopenblas0-pthread
 )

@@ -23,6 +23,7 @@ enum class StatusCode : int {
   kUnknown = 2,
   kInvalidArgument = 3,
   kNotFound = 5,
+  kPermissionDenied = 7,
   kResourceExhausted = 8,
   kFailedPrecondition = 9,
   kOutOfRange = 11,
@@ -70,6 +71,7 @@ inline Status okStatus() { return Status(); }
 inline Status invalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
 inline Status notFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
 inline Status failedPrecondition(std::string m) { return {StatusCode::kFailedPrecondition, std::move(m)}; }
+inline Status permissionDenied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
 inline Status resourceExhausted(std::string m) { return {StatusCode::kResourceExhausted, std::move(m)}; }
 inline Status outOfRange(std::string m) { return {StatusCode::kOutOfRange, std::move(m)}; }
 inline Status unimplemented(std::string m) { return {StatusCode::kUnimplemented, std::move(m)}; }

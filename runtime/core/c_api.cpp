@@ -131,6 +131,7 @@ HEXMOE_SAME_CODE(HEXMOE_STATUS_OK, kOk);
 HEXMOE_SAME_CODE(HEXMOE_STATUS_UNKNOWN, kUnknown);
 HEXMOE_SAME_CODE(HEXMOE_STATUS_INVALID_ARGUMENT, kInvalidArgument);
 HEXMOE_SAME_CODE(HEXMOE_STATUS_NOT_FOUND, kNotFound);
+HEXMOE_SAME_CODE(HEXMOE_STATUS_PERMISSION_DENIED, kPermissionDenied);
 HEXMOE_SAME_CODE(HEXMOE_STATUS_RESOURCE_EXHAUSTED, kResourceExhausted);
 HEXMOE_SAME_CODE(HEXMOE_STATUS_FAILED_PRECONDITION, kFailedPrecondition);
 HEXMOE_SAME_CODE(HEXMOE_STATUS_OUT_OF_RANGE, kOutOfRange);
@@ -216,6 +217,9 @@ hexmoe_status_t hexmoe_runtime_create(const hexmoe_runtime_options_t* options, h
       }
       if (HEXMOE_HAS_OPTION(options, driver_options) && options->driver_options)
         HEXMOE_RETURN_IF_ERROR(hexmoe::parseDriverOptions(options->driver_options, opts.driverOptions));
+      if (HEXMOE_HAS_OPTION(options, trusted_keys) && options->trusted_keys && *options->trusted_keys) {
+        HEXMOE_ASSIGN_OR_RETURN(opts.trustedKeys, hexmoe::parseTrustedKeys(options->trusted_keys));
+      }
       // The shorthands above name the cpu driver; they do not ask for a cpu device.
       if (cpu.empty()) opts.driverOptions.erase("cpu");
     }
@@ -468,6 +472,10 @@ const char* hexmoe_module_producer(const hexmoe_module_t* module) {
 
 const char* hexmoe_module_source(const hexmoe_module_t* module) {
   return module ? unwrap(module)->source().c_str() : "";
+}
+
+const char* hexmoe_module_signer(const hexmoe_module_t* module) {
+  return module ? unwrap(module)->signer().c_str() : "";
 }
 
 const char* hexmoe_module_cpu_variant(const hexmoe_module_t* module) {

@@ -14,6 +14,7 @@
 #include "artifact_generated.h"
 #include "runtime/core/logging.h"
 #include "runtime/schema/artifact_file.h"
+#include "runtime/schema/artifact_signature.h"
 
 namespace hexmoe {
 namespace {
@@ -72,8 +73,9 @@ StatusOr<std::unique_ptr<ArtifactBytes>> readAll(int fd, const std::string& path
         return dataLoss(path + ": the header declares " + std::to_string(declared) +
                         " bytes, more than a streamed artifact may hold (" + std::to_string(kMaxStreamedArtifact) +
                         "); give a regular file");
-      // Not an artifact: the verifier says so from the header alone.
-      limit = declared ? declared + 1 : contents.size();
+      // Not an artifact: the verifier says so from the header alone. A
+      // signature block may follow the declared bytes.
+      limit = declared ? declared + schema::kSignatureBlockSize + 1 : contents.size();
     }
   }
   auto bytes = std::make_unique<HeapBytes>(contents.size());
@@ -125,6 +127,11 @@ StatusOr<Ref<Module>> Module::loadMemory(const Ref<Runtime>& runtime, const void
 
 StatusOr<Ref<Module>> Module::load(const Ref<Runtime>& runtime, std::unique_ptr<ArtifactBytes> bytes,
                                    const std::string& name) {
+  // Who signed it, and whether this runtime trusts them, before any byte of
+  // it is parsed: an untrusted artifact is refused unread.
+  HEXMOE_ASSIGN_OR_RETURN(std::optional<schema::PublicKey> signer,
+                          schema::checkSignature(bytes->data(), bytes->size(), name));
+  HEXMOE_RETURN_IF_ERROR(schema::checkTrusted(signer, runtime->trustedKeys(), name));
   HEXMOE_ASSIGN_OR_RETURN(const schema::Artifact* artifact, schema::verifyArtifact(bytes->data(), bytes->size(), name));
 
   Ref<Module> module = Ref<Module>::adopt(new Module());
@@ -132,6 +139,7 @@ StatusOr<Ref<Module>> Module::load(const Ref<Runtime>& runtime, std::unique_ptr<
   module->name_ = name;
   module->producer_ = artifact->producer() ? artifact->producer()->str() : "";
   module->source_ = artifact->source() ? artifact->source()->str() : "";
+  module->signer_ = signer ? signer->hex() : "";
 
   // The functions first: what is wrong with the artifact's own description
   // is reported before any device's code is loaded.

@@ -35,6 +35,8 @@ class Module final : public RefCounted {
   const std::string& name() const { return name_; }
   const std::string& producer() const { return producer_; }
   const std::string& source() const { return source_; }
+  /// The signer's public key (64 hex digits), or "" when it is not signed.
+  const std::string& signer() const { return signer_; }
   /// The executable loaded on each runtime device, or null where none runs.
   const hal::Executable* executable(size_t device) const;
   /// The device invocations use unless told otherwise: the first device
@@ -66,6 +68,7 @@ class Module final : public RefCounted {
   std::string name_;
   std::string producer_;
   std::string source_;
+  std::string signer_;
 };
 
 }  // namespace hexmoe

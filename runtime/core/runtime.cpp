@@ -8,6 +8,7 @@ namespace hexmoe {
 StatusOr<Ref<Runtime>> Runtime::create(const RuntimeOptions& options) {
   if (options.logLevel) setLogLevel(*options.logLevel);
   Ref<Runtime> runtime = Ref<Runtime>::adopt(new Runtime());
+  runtime->trustedKeys_ = options.trustedKeys;
   const std::vector<std::string> names = options.devices.empty() ? std::vector<std::string>{"cpu"} : options.devices;
   std::vector<hal::DeviceName> parsedNames;
   for (const std::string& name : names) {
@@ -47,6 +48,24 @@ StatusOr<Ref<Runtime>> Runtime::create(const RuntimeOptions& options) {
     runtime->devices_.push_back(std::move(*device));
   }
   return runtime;
+}
+
+StatusOr<std::vector<schema::PublicKey>> parseTrustedKeys(const std::string& list) {
+  std::vector<std::string> specs;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t end = list.find(',', start);
+    if (end == std::string::npos) end = list.size();
+    specs.push_back(list.substr(start, end - start));
+    if (specs.back().empty()) return invalidArgument("trusted keys '" + list + "': an empty entry");
+    start = end + 1;
+  }
+  std::vector<schema::PublicKey> keys;
+  for (const std::string& spec : specs) {
+    HEXMOE_ASSIGN_OR_RETURN(schema::PublicKey key, schema::loadPublicKey(spec));
+    keys.push_back(key);
+  }
+  return keys;
 }
 
 StatusOr<size_t> Runtime::findDevice(const std::string& name) const {

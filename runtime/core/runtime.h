@@ -12,6 +12,7 @@
 #include "runtime/core/hal/driver.h"
 #include "runtime/core/logging.h"
 #include "runtime/core/ref_counted.h"
+#include "runtime/schema/artifact_signature.h"
 
 namespace hexmoe {
 
@@ -27,6 +28,9 @@ struct RuntimeOptions {
   hal::HostAllocator allocator;
   /// Set process-wide at creation when present.
   std::optional<LogLevel> logLevel;
+  /// The trust policy: when not empty, a module loads only if signed by one
+  /// of these keys, checked before any of it is parsed or mapped.
+  std::vector<schema::PublicKey> trustedKeys;
 };
 
 class Runtime final : public RefCounted {
@@ -39,13 +43,19 @@ class Runtime final : public RefCounted {
   StatusOr<size_t> findDevice(const std::string& name) const;
   /// "cpu:0, cpu:1", for messages.
   std::string deviceNames() const;
+  /// Empty: every artifact loads (its signature, if any, must still match).
+  const std::vector<schema::PublicKey>& trustedKeys() const { return trustedKeys_; }
 
  private:
   Runtime() = default;
   ~Runtime() override = default;
   std::vector<std::unique_ptr<hal::Driver>> drivers_;
   std::vector<std::unique_ptr<hal::Device>> devices_;  // destroyed before their drivers
+  std::vector<schema::PublicKey> trustedKeys_;
 };
+
+/// "KEY,KEY": public keys, each its 64 hex digits or a key file's path.
+StatusOr<std::vector<schema::PublicKey>> parseTrustedKeys(const std::string& list);
 
 /// "cpu:0,cpu:1" → {"cpu:0", "cpu:1"}; empty entries are refused.
 StatusOr<std::vector<std::string>> splitDeviceList(const std::string& list);

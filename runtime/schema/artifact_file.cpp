@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "artifact_generated.h"
+#include "runtime/schema/artifact_signature.h"
 
 namespace hexmoe::schema {
 namespace {
@@ -221,6 +222,9 @@ uint64_t declaredArtifactSize(const uint8_t* data, size_t size) {
 }
 
 StatusOr<const Artifact*> verifyArtifact(const uint8_t* data, size_t size, const std::string& what) {
+  // A signature block after the declared bytes is not payload (checkSignature
+  // reads it); any other trailing byte is padding, refused below.
+  size = unsignedSize(data, size);
   if (size < sizeof(kMagic) || std::memcmp(data, kMagic, sizeof(kMagic)) != 0)
     return invalidArgument(what + ": not a hexmoe artifact (bad magic or shorter than the " +
                            std::to_string(kHeaderSize) + "-byte header)");

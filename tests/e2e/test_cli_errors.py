@@ -4,7 +4,9 @@
 Compiles models/examples/mixtral_layer.mlir and checks that a flipped byte, a
 truncated file, a host lacking the only variant's features, and calls with the
 wrong arity, shape or dtype each fail with a message naming what is wrong,
-while the good call succeeds.
+while the good call succeeds. Then the trust policy: a signed artifact runs
+under --trust with its key, and an unsigned, other-key or edited-after-signing
+one is refused.
 
 Usage: test_cli_errors.py --bin BUILD/bin
 """
@@ -27,14 +29,14 @@ def main():
     run_tool = os.path.join(opts.bin, "hexmoe-run")
     passed = failed = 0
 
-    def expect(name, args, want_ok, *needles, env=None):
+    def expect(name, args, want_ok, *needles, env=None, tool=run_tool):
         nonlocal passed, failed
-        p = subprocess.run([run_tool] + args, capture_output=True, text=True,
+        p = subprocess.run([tool] + args, capture_output=True, text=True,
                            env=dict(os.environ, **(env or {})))
         text = p.stdout + p.stderr
         ok = (p.returncode == 0) == want_ok and all(n in text for n in needles)
-        if not want_ok and "Traceback" in text or p.returncode < 0:
-            ok = False  # a crash is never a clear error
+        if not want_ok and not 1 <= p.returncode <= 2:
+            ok = False  # a crash or a signal is never a clear error
         print(f"{'ok  ' if ok else 'FAIL'} {name}" + ("" if ok else f": rc={p.returncode}\n{text}"))
         passed += ok
         failed += not ok
@@ -90,6 +92,55 @@ def main():
                "hidden", "f32")
         expect("missing input file", [art, "--input=@" + os.path.join(work, "nope.npy")]
                + inputs[1:] + out, False, "nope.npy")
+
+        # Signing and the trust policy, through both tools.
+        compile_tool = os.path.join(opts.bin, "hexmoe-compile")
+        key, other = os.path.join(work, "release.key"), os.path.join(work, "other.key")
+        expect("generate a key pair", ["--generate-key=" + key], True, "release.key.pub",
+               tool=compile_tool)
+        expect("a key is never overwritten", ["--generate-key=" + key], False, "exists",
+               tool=compile_tool)
+        subprocess.run([compile_tool, "--generate-key=" + other, "--quiet"], check=True)
+        signed = os.path.join(work, "signed.hxm")
+        expect("compile and sign", [EXAMPLE, "--sign=" + key, "-o", signed, "--quiet"], True,
+               tool=compile_tool)
+        signed_out = os.path.join(work, "signed_out.npy")
+        expect("a signed artifact runs under its key", [signed, "--trust=" + key + ".pub"] + inputs
+               + ["--output=@" + signed_out], True)
+        if not np.array_equal(np.load(signed_out), np.load(os.path.join(work, "out.npy"))):
+            print("FAIL a signed artifact computes what the unsigned one does")
+            failed += 1
+        pub_hex = open(key + ".pub").read().split()[1]
+        expect("the key given as hex digits", [signed, "--trust=" + pub_hex, "--list"], True,
+               "signed by:   " + pub_hex)
+        expect("an unsigned artifact under a policy", [art, "--trust=" + key + ".pub", "--list"],
+               False, "m.hxm: not signed", "ed25519:" + pub_hex[:8])
+        expect("a signed artifact under another key", [signed, "--trust=" + other + ".pub", "--list"],
+               False, "signed.hxm: signed by ed25519:" + pub_hex[:8], "does not trust")
+        resigned = os.path.join(work, "resigned.hxm")
+        expect("an artifact re-signed by another key",
+               [signed, "--sign=" + other, "-o", resigned, "--quiet"], True, tool=compile_tool)
+        expect("... is refused under the first key", [resigned, "--trust=" + key + ".pub", "--list"],
+               False, "resigned.hxm: signed by", "does not trust")
+        # One payload byte changed and the container checksum recomputed.
+        data = bytearray(open(signed, "rb").read())
+        body = len(data) - 104
+        data[body // 2] ^= 0x40
+        h = 0xcbf29ce484222325
+        for b in data[32:body]:
+            h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+        data[24:32] = h.to_bytes(8, "little")
+        tampered = os.path.join(work, "tampered.hxm")
+        open(tampered, "wb").write(data)
+        for policy in (["--trust=" + key + ".pub"], []):
+            expect("an edit after signing" + (" under a policy" if policy else ", no policy"),
+                   [tampered, "--list"] + policy, False, "tampered.hxm: its signature by",
+                   "changed after it was signed")
+        os.chmod(key, 0o644)
+        expect("a secret key others may read", [EXAMPLE, "--sign=" + key, "-o", resigned], False,
+               "chmod 600", tool=compile_tool)
+        expect("--trust with a bad key", [signed, "--trust=" + EXAMPLE, "--list"], False,
+               "not a public key")
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 

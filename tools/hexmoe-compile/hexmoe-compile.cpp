@@ -1,6 +1,8 @@
 //===- hexmoe-compile.cpp - moe MLIR → hexmoe artifact --------------------===//
 #include "compiler/Driver/Compile.h"
 #include "compiler/Target/TargetBackend.h"
+#include "runtime/schema/artifact_file.h"
+#include "runtime/schema/artifact_signature.h"
 #include "targets/InitAllTargets.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -16,10 +18,11 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <optional>
 
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input .mlir>"), cl::Required);
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input .mlir, or an .hxm to sign>"));
 static cl::opt<std::string> outputFile("o", cl::desc("Output artifact (default: INPUT with .hxm)"),
                                        cl::value_desc("file"));
 static cl::opt<std::string> target(
@@ -32,7 +35,36 @@ static cl::opt<std::string> weightType(
     cl::desc("Element type of expert weights in the compiled functions: f32 (default) or "
              "bf16 (gate/up/down of routed and shared experts; f32 accumulation)"),
     cl::init("f32"));
+static cl::opt<std::string> signKey(
+    "sign",
+    cl::desc("Sign the artifact with this Ed25519 secret key file (see --generate-key); "
+             "given an .hxm instead of MLIR, signs that artifact (replacing any signature)"),
+    cl::value_desc("keyfile"));
+static cl::opt<std::string> generateKey(
+    "generate-key",
+    cl::desc("Write a new Ed25519 key pair, FILE (the secret key, mode 0600) and FILE.pub "
+             "(the public key for hexmoe-run --trust), and exit"),
+    cl::value_desc("FILE"));
 static cl::opt<bool> quiet("quiet", cl::desc("Print nothing on success"));
+
+/// Writes `bytes` to `path`; false (with a message) on failure.
+static bool writeArtifact(const std::string &path, const std::vector<uint8_t> &bytes) {
+  std::string error;
+  auto output = mlir::openOutputFile(path, &error);
+  if (!output) {
+    llvm::errs() << "hexmoe-compile: " << error << "\n";
+    return false;
+  }
+  output->os().write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
+  output->os().flush();
+  if (output->os().has_error()) {
+    llvm::errs() << "hexmoe-compile: " << path << ": " << output->os().error().message() << "\n";
+    output->os().clear_error();
+    return false;
+  }
+  output->keep();
+  return true;
+}
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
@@ -46,7 +78,37 @@ int main(int argc, char **argv) {
       "  hexmoe-compile models/examples/mixtral_layer.mlir --target=cpu -o layer.hxm\n"
       "  hexmoe-run layer.hxm --input=@hidden.npy ... --output=@out.npy\n\n"
       "The artifact holds the launch plan of every function and one shared object per\n"
-      "CPU variant; the runtime picks the best variant the host supports.\n");
+      "CPU variant; the runtime picks the best variant the host supports.\n\n"
+      "An artifact is native code: to let a runtime load only yours, sign it:\n"
+      "  hexmoe-compile --generate-key=release.key     (writes release.key, release.key.pub)\n"
+      "  hexmoe-compile layer.mlir --sign=release.key -o layer.hxm\n"
+      "  hexmoe-run layer.hxm --trust=release.key.pub ...\n");
+
+  if (!generateKey.empty()) {
+    auto key = hexmoe::schema::writeKeyPair(generateKey);
+    if (!key.ok()) {
+      llvm::errs() << "hexmoe-compile: " << key.status().message() << "\n";
+      return 1;
+    }
+    if (!quiet)
+      llvm::errs() << "hexmoe-compile: wrote " << generateKey << " (secret; keep it private) and "
+                   << generateKey << ".pub (" << key->id() << ")\n";
+    return 0;
+  }
+  if (inputFile.empty()) {
+    llvm::errs() << "hexmoe-compile: no input given (an .mlir file to compile, or an .hxm to "
+                    "sign; see --help)\n";
+    return 2;
+  }
+  std::optional<hexmoe::schema::SecretKey> secretKey;
+  if (!signKey.empty()) {
+    auto key = hexmoe::schema::loadSecretKey(signKey);
+    if (!key.ok()) {
+      llvm::errs() << "hexmoe-compile: --sign: " << key.status().message() << "\n";
+      return 1;
+    }
+    secretKey = *key;
+  }
 
   hexmoe::registerAllTargets();
   mlir::MLIRContext context;
@@ -63,6 +125,28 @@ int main(int argc, char **argv) {
     llvm::errs() << "hexmoe-compile: " << error << "\n";
     return 1;
   }
+  // An artifact given as the input is signed as it is, not compiled.
+  const auto *head = reinterpret_cast<const uint8_t *>(file->getBufferStart());
+  if (hexmoe::schema::declaredArtifactSize(head, file->getBufferSize()) != 0) {
+    if (!secretKey) {
+      llvm::errs() << "hexmoe-compile: " << inputFile
+                   << " is already an artifact; give --sign=KEY to sign it\n";
+      return 2;
+    }
+    auto signedBytes =
+        hexmoe::schema::signArtifact(head, file->getBufferSize(), *secretKey, inputFile);
+    if (!signedBytes.ok()) {
+      llvm::errs() << "hexmoe-compile: " << signedBytes.status().message() << "\n";
+      return 1;
+    }
+    const std::string out = outputFile.empty() ? std::string(inputFile) : std::string(outputFile);
+    file.reset();
+    if (!writeArtifact(out, *signedBytes)) return 1;
+    if (!quiet)
+      llvm::errs() << "hexmoe-compile: signed " << out << " with "
+                   << secretKey->publicKey().id() << "\n";
+    return 0;
+  }
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   mlir::SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
@@ -77,24 +161,29 @@ int main(int argc, char **argv) {
   options.source = inputFile;
   auto artifact = hexmoe::compiler::compileModule(*module, options);
   if (mlir::failed(artifact)) return 1;
+  if (secretKey) {
+    auto signedBytes =
+        hexmoe::schema::signArtifact(artifact->data(), artifact->size(), *secretKey, inputFile);
+    if (!signedBytes.ok()) {
+      llvm::errs() << "hexmoe-compile: " << signedBytes.status().message() << "\n";
+      return 1;
+    }
+    *artifact = std::move(*signedBytes);
+  }
 
   std::string out = outputFile;
   if (out.empty()) {
     llvm::StringRef in(inputFile);
     out = (in.ends_with(".mlir") ? in.drop_back(5) : in).str() + ".hxm";
   }
-  auto output = mlir::openOutputFile(out, &error);
-  if (!output) {
-    llvm::errs() << "hexmoe-compile: " << error << "\n";
-    return 1;
-  }
-  output->os().write(reinterpret_cast<const char *>(artifact->data()), artifact->size());
-  output->keep();
+  if (!writeArtifact(out, *artifact)) return 1;
   if (!quiet) {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     llvm::errs() << "hexmoe-compile: wrote " << out << " (" << artifact->size() << " bytes, target "
-                 << target << ", " << weightType << " weights) in "
+                 << target << ", " << weightType << " weights"
+                 << (secretKey ? ", signed by " + secretKey->publicKey().id() : std::string())
+                 << ") in "
                  << llvm::format("%.2f", seconds) << " s\n";
   }
   return 0;

@@ -42,6 +42,11 @@ options:
   --cpu-variant=ISA     run this CPU variant (e.g. x86-64-v3), not the best
   --cpu-features=LIST   pretend the host has these CPU features (testing:
                         "avx,avx2,fma" replaces, "-avx512f" removes)
+  --trust=KEY           load the artifact only if it is signed by KEY: a public
+                        key file (hexmoe-compile --generate-key) or its 64 hex
+                        digits; repeatable (any of them will do). Without it,
+                        any artifact loads: it holds native code, so only run
+                        artifacts from people you trust
   --log-level=LEVEL     trace, debug, info, warn (default), error, off
   --list                print the artifact's functions and exit
   --list-devices        print the devices the built-in drivers can open here
@@ -92,6 +97,7 @@ struct Options {
   bool listDevices = false;
   std::string device;
   std::string driverOptions;  // "driver.key=value;..."
+  std::string trustedKeys;    // "KEY,KEY"
 };
 
 using hexmoe::api::TensorPtr;
@@ -169,6 +175,10 @@ Options parseArgs(int argc, char** argv) {
       if (value.find(';') != std::string::npos)
         throw Failure{"--driver-option takes one driver.key=value, got '" + value + "'", 2};
       o.driverOptions += (o.driverOptions.empty() ? "" : ";") + value;
+    } else if (flag == "--trust") {
+      if (value.empty() || value.find(',') != std::string::npos)
+        throw Failure{"--trust takes one public key (a file or 64 hex digits), got '" + value + "'", 2};
+      o.trustedKeys += (o.trustedKeys.empty() ? "" : ",") + value;
     } else if (flag == "--cpu-variant") {
       o.cpuVariant = value;
     } else if (flag == "--cpu-features") {
@@ -203,6 +213,7 @@ void listModule(const hexmoe_runtime_t* runtime, const hexmoe_module_t* module) 
   std::printf("%s\n", hexmoe_module_name(module));
   if (*hexmoe_module_producer(module)) std::printf("  producer:    %s\n", hexmoe_module_producer(module));
   if (*hexmoe_module_source(module)) std::printf("  source:      %s\n", hexmoe_module_source(module));
+  std::printf("  signed by:   %s\n", *hexmoe_module_signer(module) ? hexmoe_module_signer(module) : "(unsigned)");
   for (size_t d = 0; d < hexmoe_runtime_device_count(runtime); ++d) {
     hexmoe_device_info_t info;
     check(hexmoe_runtime_device_info(runtime, d, &info));
@@ -323,6 +334,7 @@ int run(const Options& o) {
   ro.cpu_features = o.cpuFeatures.empty() ? nullptr : o.cpuFeatures.c_str();
   ro.devices = o.device.empty() ? nullptr : o.device.c_str();
   ro.driver_options = o.driverOptions.empty() ? nullptr : o.driverOptions.c_str();
+  ro.trusted_keys = o.trustedKeys.empty() ? nullptr : o.trustedKeys.c_str();
   hexmoe_runtime_t* rawRuntime = nullptr;
   check(hexmoe_runtime_create(&ro, &rawRuntime));
   RuntimePtr runtime(rawRuntime);

@@ -64,6 +64,7 @@ typedef enum hexmoe_status_code_e {
   HEXMOE_STATUS_UNKNOWN = 2,
   HEXMOE_STATUS_INVALID_ARGUMENT = 3,    /* bad call: arity, dtype, shape, ... */
   HEXMOE_STATUS_NOT_FOUND = 5,           /* file, function, kernel symbol */
+  HEXMOE_STATUS_PERMISSION_DENIED = 7,   /* artifact not signed by a trusted key */
   HEXMOE_STATUS_RESOURCE_EXHAUSTED = 8,  /* out of memory or threads */
   HEXMOE_STATUS_FAILED_PRECONDITION = 9, /* no CPU variant runs here, version */
   HEXMOE_STATUS_OUT_OF_RANGE = 11,
@@ -142,6 +143,15 @@ typedef struct hexmoe_runtime_options_s {
    * (the three fields above are shorthands for cpu.*; an entry here wins).
    * Unknown keys are refused. */
   const char* driver_options;
+  /* The trust policy. An artifact holds native code, so loading one trusts
+   * its author. NULL or "": any artifact loads. Otherwise a comma-separated
+   * list of Ed25519 public keys, each its 64 hex digits or the path of a
+   * public key file (hexmoe-compile --generate-key): a module loads only if
+   * signed by one of them (hexmoe-compile --sign), and any other is refused
+   * with PERMISSION_DENIED before a byte of it is parsed or mapped. A signed
+   * artifact whose signature does not match its bytes is DATA_LOSS under
+   * any policy. */
+  const char* trusted_keys;
 } hexmoe_runtime_options_t;
 
 typedef struct hexmoe_runtime_s hexmoe_runtime_t;
@@ -271,7 +281,9 @@ typedef struct hexmoe_function_s hexmoe_function_t;
  * structure, cross-references) before using any of it, then loads on each
  * runtime device the best of the artifact's executables that device runs (a
  * CPU device: the best CPU variant for this host). Errors name the file and
- * what is wrong: DATA_LOSS for a corrupted or truncated file,
+ * what is wrong: PERMISSION_DENIED for one the runtime's trust policy does
+ * not admit (hexmoe_runtime_options_t.trusted_keys), checked first;
+ * DATA_LOSS for a corrupted or truncated file, or one changed after signing;
  * FAILED_PRECONDITION for a schema version this runtime does not read or a
  * host that runs no variant ("layer.hxm: no CPU variant runs on this host:
  * x86-64-v4 needs avx512f, avx512bw (host lacks them)"), NOT_FOUND for an
@@ -292,6 +304,8 @@ HEXMOE_API const char* hexmoe_module_name(const hexmoe_module_t* module);
 /* The artifact's producer ("hexmoe-compile 0.1") and source file; may be "". */
 HEXMOE_API const char* hexmoe_module_producer(const hexmoe_module_t* module);
 HEXMOE_API const char* hexmoe_module_source(const hexmoe_module_t* module);
+/* The signer's Ed25519 public key (64 hex digits), or "" if it is unsigned. */
+HEXMOE_API const char* hexmoe_module_signer(const hexmoe_module_t* module);
 /* The executable loaded on the default device ("x86-64-v4"). */
 HEXMOE_API const char* hexmoe_module_cpu_variant(const hexmoe_module_t* module);
 /* The device invocations use unless told otherwise: the first runtime device

@@ -3,10 +3,13 @@
 #define HEXMOE_TESTS_UNIT_RUNTIME_RUNTIME_TEST_UTIL_H_
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <csignal>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "hexmoe/hexmoe.hpp"
@@ -47,6 +50,7 @@ struct RuntimeConfig {
   const char* cpuFeatures = nullptr;
   const char* cpuVariant = nullptr;
   hexmoe_allocator_t allocator{};
+  const char* trustedKeys = nullptr;
 };
 
 inline RuntimePtr makeRuntime(const RuntimeConfig& config = {}) {
@@ -56,6 +60,7 @@ inline RuntimePtr makeRuntime(const RuntimeConfig& config = {}) {
   options.cpu_features = config.cpuFeatures;
   options.cpu_variant = config.cpuVariant;
   options.allocator = config.allocator;
+  options.trusted_keys = config.trustedKeys;
   hexmoe_runtime_t* runtime = nullptr;
   Result r = take(hexmoe_runtime_create(&options, &runtime));
   EXPECT_TRUE(r.ok()) << r.message;
@@ -117,6 +122,29 @@ inline int variantTag(hexmoe_module_t* module) {
   EXPECT_TRUE(r.ok()) << r.message;
   if (!r.ok()) return -1;
   return contents<int32_t>(results[0].get())[0];
+}
+
+/// Loads from a pipe that `bytes` are written into (what cannot be mapped).
+inline Result loadFromPipe(hexmoe_runtime_t* runtime, const std::vector<uint8_t>& bytes, ModulePtr& out) {
+  std::signal(SIGPIPE, SIG_IGN);  // the loader may close the pipe before the writer is done
+  int fds[2];
+  EXPECT_EQ(pipe(fds), 0);
+  std::thread writer([&] {
+    size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n = write(fds[1], bytes.data() + done, bytes.size() - done);
+      if (n <= 0) break;  // the reader stopped early
+      done += static_cast<size_t>(n);
+    }
+    close(fds[1]);
+  });
+  hexmoe_module_t* module = nullptr;
+  const std::string path = "/proc/self/fd/" + std::to_string(fds[0]);
+  Result r = take(hexmoe_module_load_file(runtime, path.c_str(), &module));
+  close(fds[0]);
+  writer.join();
+  out.reset(module);
+  return r;
 }
 
 inline bool contains(const std::string& haystack, const std::string& needle) {

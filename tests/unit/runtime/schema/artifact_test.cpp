@@ -32,29 +32,6 @@ std::string writeTemp(const std::vector<uint8_t>& bytes) {
   return path;
 }
 
-/// Loads from a pipe that `bytes` are written into (what cannot be mapped).
-Result loadFromPipe(hexmoe_runtime_t* runtime, const std::vector<uint8_t>& bytes, ModulePtr& out) {
-  std::signal(SIGPIPE, SIG_IGN);  // the loader may close the pipe before the writer is done
-  int fds[2];
-  EXPECT_EQ(pipe(fds), 0);
-  std::thread writer([&] {
-    size_t done = 0;
-    while (done < bytes.size()) {
-      const ssize_t n = write(fds[1], bytes.data() + done, bytes.size() - done);
-      if (n <= 0) break;  // the reader stopped early
-      done += static_cast<size_t>(n);
-    }
-    close(fds[1]);
-  });
-  hexmoe_module_t* module = nullptr;
-  const std::string path = "/proc/self/fd/" + std::to_string(fds[0]);
-  Result r = take(hexmoe_module_load_file(runtime, path.c_str(), &module));
-  close(fds[0]);
-  writer.join();
-  out.reset(module);
-  return r;
-}
-
 TEST_F(ArtifactTest, StreamsAreReadNoFurtherThanTheHeaderSays) {
   // An endless stream is refused from its header, not read to its end.
   hexmoe_module_t* module = nullptr;
