@@ -320,14 +320,11 @@ const char* hexmoe_element_type_name(hexmoe_element_type_t type) {
   return hexmoe::isValidElementType(raw) ? hexmoe::elementTypeName(static_cast<hexmoe::ElementType>(raw)) : "?";
 }
 
-hexmoe_status_t hexmoe_tensor_create(hexmoe_runtime_t* runtime, hexmoe_element_type_t type, size_t rank,
-                                     const int64_t* shape, const void* data, hexmoe_tensor_t** out_tensor) {
-  return hexmoe_tensor_create_on_device(runtime, 0, type, rank, shape, data, out_tensor);
-}
-
-hexmoe_status_t hexmoe_tensor_create_on_device(hexmoe_runtime_t* runtime, size_t device, hexmoe_element_type_t type,
-                                               size_t rank, const int64_t* shape, const void* data,
-                                               hexmoe_tensor_t** out_tensor) {
+namespace {
+/// `type` by reference: a C caller's out-of-range value is only ever read as
+/// bytes (rawValue), never loaded as the enum.
+hexmoe_status_t createTensor(hexmoe_runtime_t* runtime, size_t device, const hexmoe_element_type_t& type,
+                             size_t rank, const int64_t* shape, const void* data, hexmoe_tensor_t** out_tensor) {
   return guarded([&]() -> Status {
     if (!runtime) return nullArgument("runtime");
     if (!out_tensor) return nullArgument("out_tensor");
@@ -336,7 +333,7 @@ hexmoe_status_t hexmoe_tensor_create_on_device(hexmoe_runtime_t* runtime, size_t
     HEXMOE_RETURN_IF_ERROR(shapeFrom(rank, shape, dims));
     HEXMOE_ASSIGN_OR_RETURN(Ref<Tensor> tensor,
                             Tensor::allocate(Ref<Runtime>::share(unwrap(runtime)), device,
-                                             static_cast<hexmoe::ElementType>(type), std::move(dims)));
+                                             static_cast<hexmoe::ElementType>(rawValue(type)), std::move(dims)));
     hexmoe::hal::Buffer& buffer = tensor->buffer();
     if (data) {
       HEXMOE_RETURN_IF_ERROR(buffer.write(0, data, tensor->byteSize()));
@@ -349,6 +346,18 @@ hexmoe_status_t hexmoe_tensor_create_on_device(hexmoe_runtime_t* runtime, size_t
     *out_tensor = wrap(tensor.detach());
     return hexmoe::okStatus();
   });
+}
+}  // namespace
+
+hexmoe_status_t hexmoe_tensor_create(hexmoe_runtime_t* runtime, hexmoe_element_type_t type, size_t rank,
+                                     const int64_t* shape, const void* data, hexmoe_tensor_t** out_tensor) {
+  return createTensor(runtime, 0, type, rank, shape, data, out_tensor);
+}
+
+hexmoe_status_t hexmoe_tensor_create_on_device(hexmoe_runtime_t* runtime, size_t device, hexmoe_element_type_t type,
+                                               size_t rank, const int64_t* shape, const void* data,
+                                               hexmoe_tensor_t** out_tensor) {
+  return createTensor(runtime, device, type, rank, shape, data, out_tensor);
 }
 
 hexmoe_status_t hexmoe_tensor_wrap(hexmoe_runtime_t* runtime, hexmoe_element_type_t type, size_t rank,

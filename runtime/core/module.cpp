@@ -125,8 +125,17 @@ StatusOr<Ref<Module>> Module::loadMemory(const Ref<Runtime>& runtime, const void
   return load(runtime, std::move(bytes), name);
 }
 
-StatusOr<Ref<Module>> Module::load(const Ref<Runtime>& runtime, std::unique_ptr<ArtifactBytes> bytes,
-                                   const std::string& name) {
+StatusOr<Ref<Module>> Module::readDescription(const Ref<Runtime>& runtime, const void* data, size_t size,
+                                              const std::string& name) {
+  if (!data && size) return invalidArgument(name + ": null data");
+  auto bytes = std::make_unique<HeapBytes>(size);
+  if (!bytes->mutableData()) return resourceExhausted(name + ": cannot allocate " + std::to_string(size) + " bytes");
+  if (size) std::memcpy(bytes->mutableData(), data, size);
+  return describe(runtime, std::move(bytes), name);
+}
+
+StatusOr<Ref<Module>> Module::describe(const Ref<Runtime>& runtime, std::unique_ptr<ArtifactBytes> bytes,
+                                       const std::string& name) {
   // Who signed it, and whether this runtime trusts them, before any byte of
   // it is parsed: an untrusted artifact is refused unread.
   HEXMOE_ASSIGN_OR_RETURN(std::optional<schema::PublicKey> signer,
@@ -152,12 +161,21 @@ StatusOr<Ref<Module>> Module::load(const Ref<Runtime>& runtime, std::unique_ptr<
       if (existing->name() == f->name()) return dataLoss(name + ": function '" + f->name() + "' is defined twice");
     module->functions_.push_back(std::move(f));
   }
+  module->artifact_ = artifact;
+  module->bytes_ = std::move(bytes);
+  module->executables_.resize(runtime->deviceCount());
+  return module;
+}
+
+StatusOr<Ref<Module>> Module::load(const Ref<Runtime>& runtime, std::unique_ptr<ArtifactBytes> bytes,
+                                   const std::string& name) {
+  HEXMOE_ASSIGN_OR_RETURN(Ref<Module> module, describe(runtime, std::move(bytes), name));
+  const schema::Artifact* artifact = module->artifact_;
 
   // Every device that loads one of the artifact's executables can run its
   // functions. A device that has no format of its own here is skipped; one
   // whose format is present but cannot run (a missing CPU feature) is too,
   // unless no device at all can run the module: then each says why.
-  module->executables_.resize(runtime->deviceCount());
   Status firstFailure;
   std::string reasons;
   for (size_t d = 0; d < runtime->deviceCount(); ++d) {
@@ -175,7 +193,6 @@ StatusOr<Ref<Module>> Module::load(const Ref<Runtime>& runtime, std::unique_ptr<
     if (runtime->deviceCount() == 1) return std::move(firstFailure).at(__FILE__, __LINE__);
     return Status(firstFailure.code(), name + ": no device of this runtime runs it (" + reasons + ")");
   }
-  module->bytes_ = std::move(bytes);
   std::string loaded;
   for (size_t d = 0; d < module->executables_.size(); ++d)
     if (module->executables_[d])

@@ -32,6 +32,13 @@ class Module final : public RefCounted {
   static StatusOr<Ref<Module>> loadMemory(const Ref<Runtime>& runtime, const void* data, size_t size,
                                           const std::string& name);
 
+  /// Checks the signature and trust policy, verifies the artifact and builds
+  /// its functions, but loads no device code: no executable is mapped and the
+  /// module runs nowhere. The part of loading that reads untrusted bytes, on
+  /// its own (the fuzz targets drive it).
+  static StatusOr<Ref<Module>> readDescription(const Ref<Runtime>& runtime, const void* data, size_t size,
+                                               const std::string& name);
+
   const std::string& name() const { return name_; }
   const std::string& producer() const { return producer_; }
   const std::string& source() const { return source_; }
@@ -56,11 +63,14 @@ class Module final : public RefCounted {
   ~Module() override = default;
   static StatusOr<Ref<Module>> load(const Ref<Runtime>& runtime, std::unique_ptr<ArtifactBytes> bytes,
                                     const std::string& name);
+  static StatusOr<Ref<Module>> describe(const Ref<Runtime>& runtime, std::unique_ptr<ArtifactBytes> bytes,
+                                        const std::string& name);
 
   // Destroyed bottom-up: functions, then the code, then the bytes it came
   // from, then the runtime.
   Ref<Runtime> runtime_;
   std::unique_ptr<ArtifactBytes> bytes_;
+  const schema::Artifact* artifact_ = nullptr;  // inside bytes_
   static constexpr size_t kNoDevice = static_cast<size_t>(-1);
   std::vector<std::unique_ptr<hal::Executable>> executables_;  // one slot per runtime device
   size_t defaultDevice_ = kNoDevice;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -355,7 +356,14 @@ bool decode(ByteSource& in, NpyArray& out, std::string& error) {
 
 }  // namespace
 
+namespace {
+std::atomic<size_t> maxTensorBytesOverride{0};
+}  // namespace
+
+void setMaxTensorBytes(size_t bytes) { maxTensorBytesOverride = bytes; }
+
 size_t maxTensorBytes() {
+  if (const size_t cap = maxTensorBytesOverride.load()) return cap;
   const long pages = ::sysconf(_SC_PHYS_PAGES);
   const long pageSize = ::sysconf(_SC_PAGESIZE);
   if (pages <= 0 || pageSize <= 0) return size_t{1} << 40;  // unknown: a 1 TiB cap

@@ -22,8 +22,11 @@ inline constexpr size_t kMaxTensorRank = 64;
 /// numpy's own default max_header_size for np.load.
 inline constexpr size_t kNpyMaxHeaderBytes = 10000;
 
-/// The largest tensor hexmoe-run reads or builds: this host's physical memory.
+/// The largest tensor hexmoe-run reads or builds: this host's physical memory,
+/// or a lower cap set for this process (the fuzz targets set 64 MiB so every
+/// input stays fast; 0 restores the default).
 size_t maxTensorBytes();
+void setMaxTensorBytes(size_t bytes);
 
 /// The one check on a shape read from untrusted input, made before anything
 /// is allocated: sets `bytes` to the product of the extents times `itemSize`,

@@ -1,6 +1,7 @@
 // Value conversion, parsing and printing for hexmoe-run.
 #include "tools/hexmoe-run/values.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -197,8 +198,12 @@ bool parseTyped(const std::string& text, hexmoe_element_type_t type, HostTensor&
   if (values.size() == 1 && count != 1) {
     std::vector<uint8_t> one;
     if (!appendValue(values[0], type, one, error)) return false;
-    out.data.reserve(bytes);
-    for (size_t i = 0; i < count; ++i) out.data.insert(out.data.end(), one.begin(), one.end());
+    // Filled by doubling copies: a gigabyte in a few memcpy calls.
+    out.data.resize(bytes);
+    if (bytes == 0) return true;
+    std::memcpy(out.data.data(), one.data(), one.size());
+    for (size_t done = one.size(); done < bytes; done *= 2)
+      std::memcpy(out.data.data() + done, out.data.data(), std::min(done, bytes - done));
     return true;
   }
   if (values.size() != count) {
@@ -430,6 +435,9 @@ std::string formatTensor(hexmoe_element_type_t type, const std::vector<int64_t>&
                          int64_t threshold, int64_t edgeItems) {
   int64_t n = 1;
   for (int64_t d : shape) n *= d;
+  // As numpy prints any empty array, whatever its other extents (walking a
+  // [1000000, 0] shape row by row would print nothing, slowly).
+  if (n == 0 && !shape.empty()) return "[]";
   return Printer(type, shape, static_cast<const uint8_t*>(data), n > threshold, edgeItems).print();
 }
 

@@ -74,8 +74,10 @@ Status checkKernelAbi(const SharedObject& object, const schema::Kernel& k, const
   constexpr size_t kMaxRecordBytes = 64 << 10;
   if (size % sizeof(int64_t) != 0 || size < sizeof(int64_t) || size > kMaxRecordBytes)
     return dataLoss(label + ": kernel '" + name + "' has a malformed ABI record (" + std::to_string(size) + " bytes)");
-  std::vector<int64_t> have(size / sizeof(int64_t));
-  std::memcpy(have.data(), p, size);
+  // Never more than the record the artifact implies: a longer one differs
+  // anyway, and its size is only what the symbol table claims.
+  std::vector<int64_t> have(std::min(size, (want.size() + 1) * sizeof(int64_t)) / sizeof(int64_t));
+  std::memcpy(have.data(), p, have.size() * sizeof(int64_t));
   if (have[0] != HEXMOE_KERNEL_ABI_VERSION)
     return dataLoss(label + ": kernel '" + name + "' has ABI version " + std::to_string(have[0]) + ", this runtime " +
                     std::to_string(HEXMOE_KERNEL_ABI_VERSION));

@@ -136,9 +136,13 @@ void* openUnique(const std::string& path, std::string& error) {
 
 }  // namespace
 
+Status SharedObject::checkImage(const uint8_t* data, size_t size, const std::string& what) {
+  return checkElf(data, size, what);
+}
+
 StatusOr<std::unique_ptr<SharedObject>> SharedObject::loadFromMemory(const uint8_t* data, size_t size,
                                                                      const std::string& what) {
-  HEXMOE_RETURN_IF_ERROR(checkElf(data, size, what));
+  HEXMOE_RETURN_IF_ERROR(checkImage(data, size, what));
   std::string error;
 
   const char* noMemfd = std::getenv("HEXMOE_NO_MEMFD");

@@ -18,6 +18,10 @@ class SharedObject {
   /// HEXMOE_NO_MEMFD=1 forces the temporary-file path (for tests).
   static StatusOr<std::unique_ptr<SharedObject>> loadFromMemory(const uint8_t* data, size_t size,
                                                                 const std::string& what);
+  /// The checks loadFromMemory makes before dlopen sees the bytes: a 64-bit
+  /// ELF shared object for this machine whose headers, segments and sections
+  /// lie inside it.
+  static Status checkImage(const uint8_t* data, size_t size, const std::string& what);
   ~SharedObject();
   SharedObject(const SharedObject&) = delete;
   SharedObject& operator=(const SharedObject&) = delete;

@@ -90,16 +90,8 @@ TEST(CStatus, NullIsOk) {
   EXPECT_STREQ(hexmoe_status_code_name(HEXMOE_STATUS_DATA_LOSS), "DATA_LOSS");
 }
 
-TEST(CStatus, CodeNameOfAnyIntIsDefined) {
-  // A C caller may pass any int; the name is "UNKNOWN", never undefined behaviour.
-  int raw = 999;
-  hexmoe_status_code_t code;
-  std::memcpy(&code, &raw, sizeof(code));
-  EXPECT_STREQ(hexmoe_status_code_name(code), "UNKNOWN");
-  raw = -7;
-  std::memcpy(&code, &raw, sizeof(code));
-  EXPECT_STREQ(hexmoe_status_code_name(code), "UNKNOWN");
-}
+// A code outside the enum, as a C caller may pass: c_status_test.c (in C++
+// loading such a value is itself undefined).
 
 TEST(CStatus, NullArgumentsAreErrorsNotCrashes) {
   test::Result r = test::take(hexmoe_runtime_create(nullptr, nullptr));

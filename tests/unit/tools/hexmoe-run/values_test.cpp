@@ -175,11 +175,33 @@ std::string format(hexmoe_element_type_t type, std::vector<int64_t> shape, const
   return formatTensor(type, shape, data);
 }
 
+TEST(ParseValues, OneValueFillsLargeTensorsAndTheLimitHolds) {
+  HostTensor t;
+  std::string error;
+  // A fill is a few copies, not one insertion per element.
+  ASSERT_TRUE(parseValues("3x1000003xi32=7", HEXMOE_I32, t, error)) << error;
+  ASSERT_EQ(t.data.size(), size_t{3} * 1000003 * 4);
+  const int32_t* v = reinterpret_cast<const int32_t*>(t.data.data());
+  EXPECT_EQ(v[0], 7);
+  EXPECT_EQ(v[1500000], 7);
+  EXPECT_EQ(v[3 * 1000003 - 1], 7);
+  // A process-wide cap (the fuzz targets set one) is the one the check uses.
+  setMaxTensorBytes(size_t{1} << 20);
+  EXPECT_FALSE(parseValues("286028606xi32=1", HEXMOE_I32, t, error));
+  EXPECT_EQ(error, "286028606xi32 has 286028606 elements of 4 bytes, more than this host's memory (1048576 bytes)");
+  setMaxTensorBytes(0);
+  EXPECT_GT(maxTensorBytes(), size_t{1} << 20);
+}
+
 TEST(FormatTensor, NumpyStyle) {
   const float m[] = {1, 2.5f, 3, 0.1f, -4, 1e10f};
   EXPECT_EQ(format(HEXMOE_F32, {2, 3}, m), "[[1, 2.5, 3],\n [0.1, -4, 1e+10]]");
   EXPECT_EQ(format(HEXMOE_F32, {}, m + 1), "2.5");
   EXPECT_EQ(format(HEXMOE_F32, {0}, m), "[]");
+  // Found by fuzz_values: an empty tensor with large other extents printed
+  // row by empty row, for minutes.
+  EXPECT_EQ(format(HEXMOE_F32, {int64_t{1} << 40, 0}, m), "[]");
+  EXPECT_EQ(format(HEXMOE_F32, {2, 0, 3}, m), "[]");
   const int64_t cube[] = {1, 2, 3, 4, 5, 6, 7, 8};
   EXPECT_EQ(format(HEXMOE_I64, {2, 2, 2}, cube), "[[[1, 2],\n  [3, 4]],\n\n [[5, 6],\n  [7, 8]]]");
   const uint16_t bf[] = {0x3F80, 0xC020};
