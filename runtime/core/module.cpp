@@ -116,21 +116,26 @@ StatusOr<Ref<Module>> Module::loadFile(const Ref<Runtime>& runtime, const std::s
   return load(runtime, std::move(bytes), path);
 }
 
-StatusOr<Ref<Module>> Module::loadMemory(const Ref<Runtime>& runtime, const void* data, size_t size,
-                                         const std::string& name) {
+namespace {
+/// A copy of caller memory, 64-byte aligned as the verifier wants it.
+StatusOr<std::unique_ptr<ArtifactBytes>> copyBytes(const void* data, size_t size, const std::string& name) {
   if (!data && size) return invalidArgument(name + ": null data");
   auto bytes = std::make_unique<HeapBytes>(size);
   if (!bytes->mutableData()) return resourceExhausted(name + ": cannot allocate " + std::to_string(size) + " bytes");
   if (size) std::memcpy(bytes->mutableData(), data, size);
+  return std::unique_ptr<ArtifactBytes>(std::move(bytes));
+}
+}  // namespace
+
+StatusOr<Ref<Module>> Module::loadMemory(const Ref<Runtime>& runtime, const void* data, size_t size,
+                                         const std::string& name) {
+  HEXMOE_ASSIGN_OR_RETURN(std::unique_ptr<ArtifactBytes> bytes, copyBytes(data, size, name));
   return load(runtime, std::move(bytes), name);
 }
 
 StatusOr<Ref<Module>> Module::readDescription(const Ref<Runtime>& runtime, const void* data, size_t size,
                                               const std::string& name) {
-  if (!data && size) return invalidArgument(name + ": null data");
-  auto bytes = std::make_unique<HeapBytes>(size);
-  if (!bytes->mutableData()) return resourceExhausted(name + ": cannot allocate " + std::to_string(size) + " bytes");
-  if (size) std::memcpy(bytes->mutableData(), data, size);
+  HEXMOE_ASSIGN_OR_RETURN(std::unique_ptr<ArtifactBytes> bytes, copyBytes(data, size, name));
   return describe(runtime, std::move(bytes), name);
 }
 
