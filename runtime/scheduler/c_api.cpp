@@ -1,4 +1,4 @@
-// The planner's C API (runtime/include/hexmoe/plan.h) over the C++ library.
+// The scheduler's C API (runtime/include/hexmoe/plan.h) over the C++ library.
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -14,7 +14,7 @@
 #include "runtime/scheduler/planner.h"
 
 struct hexmoe_plan {
-  hexmoe::sched::Plan plan;
+  hexmoe::scheduler::Plan plan;
 };
 
 namespace {
@@ -43,19 +43,19 @@ hexmoe_status_code_t fail(hexmoe_status_code_t code, const std::string& message,
 }
 
 /// A trace document or a synthetic spec, as the load of `model`.
-StatusOr<hexmoe::sched::LoadProfile> readLoad(const char* load, const hexmoe::sched::ModelShape& model,
+StatusOr<hexmoe::scheduler::LoadProfile> readLoad(const char* load, const hexmoe::scheduler::ModelShape& model,
                                               double tokens_per_step, uint64_t seed) {
   std::string text = load;
   size_t first = text.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && text[first] == '{') {
-    HEXMOE_ASSIGN_OR_RETURN(hexmoe::sched::LoadTrace trace, hexmoe::sched::parseTrace(text, "load", model));
+    HEXMOE_ASSIGN_OR_RETURN(hexmoe::scheduler::LoadTrace trace, hexmoe::scheduler::parseTrace(text, "load", model));
     return trace.mean().scaledTo(tokens_per_step);
   }
-  HEXMOE_ASSIGN_OR_RETURN(hexmoe::sched::SyntheticLoad spec, hexmoe::sched::parseLoadSpec(text, seed));
-  return hexmoe::sched::expectedLoad(spec, model, tokens_per_step);
+  HEXMOE_ASSIGN_OR_RETURN(hexmoe::scheduler::SyntheticLoad spec, hexmoe::scheduler::parseLoadSpec(text, seed));
+  return hexmoe::scheduler::expectedLoad(spec, model, tokens_per_step);
 }
 
-hexmoe_status_code_t wrap(StatusOr<hexmoe::sched::Plan> result, hexmoe_plan** out_plan, char** out_error) {
+hexmoe_status_code_t wrap(StatusOr<hexmoe::scheduler::Plan> result, hexmoe_plan** out_plan, char** out_error) {
   if (!result.ok()) return fail(result.status(), out_error);
   *out_plan = new hexmoe_plan{std::move(result).value()};
   return HEXMOE_STATUS_OK;
@@ -93,7 +93,7 @@ void hexmoe_plan_options_init(hexmoe_plan_options* options) {
 hexmoe_status_code_t hexmoe_plan_create(const char* pool_json, const char* model_json, const char* load,
                                         const hexmoe_plan_options* user_options, hexmoe_plan** out_plan,
                                         char** out_error) {
-  using namespace hexmoe::sched;
+  using namespace hexmoe::scheduler;
   if (out_error != nullptr) *out_error = nullptr;
   if (pool_json == nullptr || model_json == nullptr || load == nullptr || out_plan == nullptr) {
     return fail(HEXMOE_STATUS_INVALID_ARGUMENT, "pool, model, load and out_plan are required", out_error);
@@ -154,12 +154,12 @@ hexmoe_status_code_t hexmoe_plan_from_json(const char* plan_json, hexmoe_plan** 
   if (plan_json == nullptr || out_plan == nullptr) {
     return fail(HEXMOE_STATUS_INVALID_ARGUMENT, "plan_json and out_plan are required", out_error);
   }
-  return guarded(out_error, [&] { return wrap(hexmoe::sched::parsePlan(plan_json, "plan"), out_plan, out_error); });
+  return guarded(out_error, [&] { return wrap(hexmoe::scheduler::parsePlan(plan_json, "plan"), out_plan, out_error); });
 }
 
 hexmoe_status_code_t hexmoe_plan_replan(const hexmoe_plan* previous, const char* load, double budget,
                                         double hysteresis, hexmoe_plan** out_plan, char** out_error) {
-  using namespace hexmoe::sched;
+  using namespace hexmoe::scheduler;
   if (out_error != nullptr) *out_error = nullptr;
   if (previous == nullptr || load == nullptr || out_plan == nullptr || !(budget >= 0) || !(hysteresis >= 0)) {
     return fail(HEXMOE_STATUS_INVALID_ARGUMENT, "previous, load and out_plan are required; budget and hysteresis >= 0",
@@ -187,14 +187,14 @@ hexmoe_status_code_t hexmoe_plan_without_device(const hexmoe_plan* plan, const c
       return fail(HEXMOE_STATUS_NOT_FOUND, std::string("no device named \"") + device_name + "\" in the plan's pool",
                   out_error);
     }
-    return wrap(hexmoe::sched::replanWithoutDevice(plan->plan, device), out_plan, out_error);
+    return wrap(hexmoe::scheduler::replanWithoutDevice(plan->plan, device), out_plan, out_error);
   });
 }
 
 hexmoe_status_code_t hexmoe_plan_to_json(const hexmoe_plan* plan, char** out_json) {
   if (plan == nullptr || out_json == nullptr) return HEXMOE_STATUS_INVALID_ARGUMENT;
   try {
-    *out_json = copyString(hexmoe::sched::planToJson(plan->plan).dump(1));
+    *out_json = copyString(hexmoe::scheduler::planToJson(plan->plan).dump(1));
     return *out_json != nullptr ? HEXMOE_STATUS_OK : HEXMOE_STATUS_INTERNAL;
   } catch (...) {
     return HEXMOE_STATUS_INTERNAL;
@@ -241,7 +241,7 @@ hexmoe_status_code_t hexmoe_plan_replicas(const hexmoe_plan* plan, int32_t moe_l
       expert < 0 || expert >= plan->plan.model.num_experts) {
     return HEXMOE_STATUS_INVALID_ARGUMENT;
   }
-  const hexmoe::sched::ExpertReplicas& rs = plan->plan.layers[moe_layer].experts[expert];
+  const hexmoe::scheduler::ExpertReplicas& rs = plan->plan.layers[moe_layer].experts[expert];
   for (size_t i = 0; i < rs.size() && i < capacity; ++i) {
     if (out_devices != nullptr) out_devices[i] = rs[i].device;
     if (out_shares != nullptr) out_shares[i] = rs[i].share;

@@ -1,6 +1,6 @@
 #include "runtime/scheduler/calibration.h"
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 
 StatusOr<Calibration> parseCalibration(const std::string& text, const std::string& source) {
   Json root;
@@ -71,4 +71,4 @@ int applyCalibration(const Calibration& calibration, Pool* pool) {
   return applied;
 }
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler

@@ -2,7 +2,7 @@
 //
 // A calibration file maps a device name or kind (preset) to the fractions of
 // datasheet bandwidth and compute its kernels achieve, e.g. from hexmoe-bench
-// runs; see docs/planner.md for the format.
+// runs; see docs/scheduler.md for the format.
 #ifndef HEXMOE_RUNTIME_SCHEDULER_CALIBRATION_H_
 #define HEXMOE_RUNTIME_SCHEDULER_CALIBRATION_H_
 
@@ -13,7 +13,7 @@
 #include "runtime/scheduler/pool.h"
 #include "runtime/base/status.h"
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 
 struct DeviceFactors {
   std::optional<double> bandwidth_efficiency;
@@ -35,6 +35,6 @@ StatusOr<Calibration> loadCalibration(const std::string& path);
 /// Returns how many devices took at least one factor.
 int applyCalibration(const Calibration& calibration, Pool* pool);
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler
 
 #endif  // HEXMOE_RUNTIME_SCHEDULER_CALIBRATION_H_

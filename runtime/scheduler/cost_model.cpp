@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 
 namespace {
 // Per-transfer latency of the dispatch/combine kernels over each kind of path.
@@ -220,4 +220,4 @@ StatusOr<CostModel> CostModel::build(const Pool& pool, const ModelShape& model,
   return cm;
 }
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler

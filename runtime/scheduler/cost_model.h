@@ -1,6 +1,6 @@
-// The cost model every planner, the lower bound and the simulator share.
+// The cost model every algorithm, the lower bound and the simulator share.
 //
-// Per MoE layer l and device d (equations in docs/planner.md):
+// Per MoE layer l and device d (equations in docs/scheduler.md):
 //   replica time   c_d(n) = max(p(n) * B / bw_d, n * f / flops_d),  p(n) = 1 - e^-n
 //   device load    L_ld   = A_d + sum of its replicas' c_d + o_d (if it hosts any)
 //   exchange       X_l    = max over ports of bytes / port bandwidth, + path latency
@@ -24,7 +24,7 @@
 #include "runtime/scheduler/pool.h"
 #include "runtime/base/status.h"
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 
 enum class Objective { kLatency, kThroughput };
 const char* objectiveName(Objective objective);
@@ -135,6 +135,6 @@ class CostModel {
   double fixed_s_ = 0;
 };
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler
 
 #endif  // HEXMOE_RUNTIME_SCHEDULER_COST_MODEL_H_

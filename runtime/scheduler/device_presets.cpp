@@ -4,7 +4,7 @@
 #include <cctype>
 #include <utility>
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 
 const char* deviceClassName(DeviceClass device_class) {
   switch (device_class) {
@@ -105,4 +105,4 @@ double pcieGbps(int generation, int lanes) {
   return per_lane * lanes;
 }
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler

@@ -12,7 +12,7 @@
 
 #include "runtime/scheduler/dtype.h"
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 
 enum class DeviceClass { kGpu, kCpu, kNpu };
 
@@ -38,7 +38,7 @@ const std::vector<DevicePreset>& devicePresets();
 /// By name or a short alias ("h100", "a800", "dcu", "cpu", ...); nullptr if unknown.
 const DevicePreset* findDevicePreset(const std::string& name);
 
-/// Default efficiency factors by device class (documented in docs/planner.md).
+/// Default efficiency factors by device class (documented in docs/scheduler.md).
 struct ClassDefaults {
   double bandwidth_efficiency;      // achieved / peak memory bandwidth for weight streaming
   double compute_efficiency;        // achieved / peak matrix throughput
@@ -51,6 +51,6 @@ ClassDefaults classDefaults(DeviceClass device_class);
 /// PCIe bandwidth per direction in GB/s before protocol efficiency.
 double pcieGbps(int generation, int lanes);
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler
 
 #endif  // HEXMOE_RUNTIME_SCHEDULER_DEVICE_PRESETS_H_

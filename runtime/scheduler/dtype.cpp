@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 
 const char* dtypeName(DType dtype) {
   switch (dtype) {
@@ -42,4 +42,4 @@ double weightBytesPerParam(DType dtype) {
   return 2.0;
 }
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler

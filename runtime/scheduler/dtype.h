@@ -1,4 +1,4 @@
-// Element types the planner reasons about: what expert weights are stored in,
+// Element types the scheduler reasons about: what expert weights are stored in,
 // and what a device's matrix units run natively.
 #ifndef HEXMOE_RUNTIME_SCHEDULER_DTYPE_H_
 #define HEXMOE_RUNTIME_SCHEDULER_DTYPE_H_
@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 
 enum class DType { kFp32 = 0, kBf16, kFp16, kFp8, kInt8, kInt4 };
 inline constexpr int kNumDTypes = 6;
@@ -27,6 +27,6 @@ double weightBytesPerParam(DType dtype);
 /// Per-dtype numbers, e.g. dense TFLOPS; 0 means "not native".
 using PerDType = std::array<double, kNumDTypes>;
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler
 
 #endif  // HEXMOE_RUNTIME_SCHEDULER_DTYPE_H_

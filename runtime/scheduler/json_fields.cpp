@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 
 /// `source:line:column` of byte `offset` in `text` (both from 1).
 static std::string positionIn(const std::string& text, const std::string& source, size_t offset) {
@@ -258,4 +258,4 @@ Status JsonFields::onlyKnown(std::initializer_list<const char*> known) const {
   return okStatus();
 }
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler

@@ -2,7 +2,7 @@
 //
 // Every error names the file and the JSON path of the offending field, e.g.
 // `pool.json: devices[2].memory_gb: expected a positive number, got -4`, so a
-// user can fix a hand-written file without reading the planner's source.
+// user can fix a hand-written file without reading the scheduler's source.
 #ifndef HEXMOE_RUNTIME_SCHEDULER_JSON_FIELDS_H_
 #define HEXMOE_RUNTIME_SCHEDULER_JSON_FIELDS_H_
 
@@ -14,7 +14,7 @@
 
 #include "runtime/base/status.h"
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 
 using Json = nlohmann::json;
 
@@ -22,7 +22,7 @@ using Json = nlohmann::json;
 /// Checked before parsing, so nothing deeper is ever built or re-serialised.
 constexpr int kMaxJsonDepth = 64;
 /// Numbers read without a tighter bound of their own: no quantity in the
-/// planner's documents comes near it in its unit (bytes, FLOPs, tokens).
+/// scheduler's documents comes near it in its unit (bytes, FLOPs, tokens).
 constexpr double kMaxJsonNumber = 1e15;
 /// Integers read without a tighter bound: every integer up to here is exact
 /// in a double, as JSON numbers are.
@@ -107,6 +107,6 @@ Status checkJsonNumber(const std::string& source, const std::string& path, const
 Status checkJsonInteger(const std::string& source, const std::string& path, const Json& value,
                         int64_t min_value, int64_t max_value, int64_t* out);
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler
 
 #endif  // HEXMOE_RUNTIME_SCHEDULER_JSON_FIELDS_H_

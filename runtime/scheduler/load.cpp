@@ -5,7 +5,7 @@
 #include <numeric>
 #include <random>
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 
 LoadProfile LoadProfile::scaledTo(double tokens) const {
   LoadProfile out = *this;
@@ -322,4 +322,4 @@ Status checkProfile(const LoadProfile& profile, const ModelShape& model) {
   return okStatus();
 }
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler

@@ -2,7 +2,7 @@
 //
 // A LoadTrace is per step (recorded routing, or sampled from a synthetic
 // distribution with a fixed seed); a LoadProfile is the expected load per step
-// that planners optimise for. Formats and generators: docs/planner.md.
+// that the algorithms optimise for. Formats and generators: docs/scheduler.md.
 #ifndef HEXMOE_RUNTIME_SCHEDULER_LOAD_H_
 #define HEXMOE_RUNTIME_SCHEDULER_LOAD_H_
 
@@ -14,7 +14,7 @@
 #include "runtime/scheduler/model.h"
 #include "runtime/base/status.h"
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 
 /// Tokens in one step (a decode batch or a prefill chunk) are at most this,
 /// in traces, plans, options and the C API.
@@ -84,6 +84,6 @@ Json traceToJson(const LoadTrace& trace);
 /// Checks a profile's shape against a model (layers x experts, finite, >= 0).
 Status checkProfile(const LoadProfile& profile, const ModelShape& model);
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler
 
 #endif  // HEXMOE_RUNTIME_SCHEDULER_LOAD_H_

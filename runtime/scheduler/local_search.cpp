@@ -12,7 +12,7 @@
 
 #include "runtime/scheduler/planner_internal.h"
 
-namespace hexmoe::sched::detail {
+namespace hexmoe::scheduler::detail {
 namespace {
 
 struct Score {
@@ -420,4 +420,4 @@ void refineLayer(const LayerProblem& problem, const SearchLimits& limits, LayerP
   search.run(limits);
 }
 
-}  // namespace hexmoe::sched::detail
+}  // namespace hexmoe::scheduler::detail

@@ -8,7 +8,7 @@
 #include <tuple>
 #include <vector>
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 namespace {
 
 /// Devices with the same costs, memory and attention work form a class, and
@@ -514,4 +514,4 @@ LowerBound lowerBound(const CostModel& cm, const LoadProfile& load, const LowerB
   return result;
 }
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler

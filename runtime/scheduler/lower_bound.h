@@ -14,7 +14,7 @@
 //       - sum_d mu_d slots_d B
 //
 // is at most the predicted step time of every memory-feasible plan (weak
-// duality; derivation in docs/planner.md). To this the latency objective adds
+// duality; derivation in docs/scheduler.md). To this the latency objective adds
 // the least dispatch latency any device would cost. Whatever w and mu the search below
 // ends at, the value is a valid bound; the search only makes it tighter.
 #ifndef HEXMOE_RUNTIME_SCHEDULER_LOWER_BOUND_H_
@@ -24,7 +24,7 @@
 #include "runtime/scheduler/load.h"
 #include "runtime/scheduler/plan.h"
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 
 struct LowerBoundOptions {
   int rounds = 120;           // memory-price updates at most (stops earlier when stalled)
@@ -43,6 +43,6 @@ struct LowerBound {
 
 LowerBound lowerBound(const CostModel& cm, const LoadProfile& load, const LowerBoundOptions& options = {});
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler
 
 #endif  // HEXMOE_RUNTIME_SCHEDULER_LOWER_BOUND_H_

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <fstream>
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 
 double ModelShape::activationBytesPerToken() const {
   return static_cast<double>(hidden_size) * weightBytesPerParam(activation_dtype);
@@ -26,7 +26,7 @@ double ModelShape::nonExpertBytes() const {
 /// No config field comes near this; every int the model keeps fits in 32 bits.
 constexpr int64_t kMaxConfigInt = int64_t{1} << 30;
 /// Layers and routed experts size every per-layer and per-expert table of a
-/// plan (and, times the devices, the planner's working set): well beyond any
+/// plan (and, times the devices, the scheduler's working set): well beyond any
 /// published model (DeepSeek-V3: 61 layers, 256 experts; Kimi K2: 384).
 constexpr int64_t kMaxLayers = 4096;
 constexpr int64_t kMaxExperts = 4096;
@@ -271,7 +271,7 @@ static bool isDirectory(const std::string& path) {
 
 StatusOr<ModelShape> loadModel(const std::string& path) {
   std::string file = isDirectory(path) ? path + "/config.json" : path;
-  // Artifacts carry the model too, but the planner does not read them yet.
+  // Artifacts carry the model too, but the scheduler does not read them yet.
   bool artifact = file.size() >= 4 && file.compare(file.size() - 4, 4, ".hxm") == 0;
   if (!artifact) {
     std::ifstream in(file, std::ios::binary);
@@ -280,7 +280,7 @@ StatusOr<ModelShape> loadModel(const std::string& path) {
     artifact = in.gcount() == 8 && std::memcmp(magic, "HEXMOE\0A", 8) == 0;
   }
   if (artifact) {
-    return unimplemented(file + ": compiled artifacts are not read by the planner yet; pass the "
+    return unimplemented(file + ": compiled artifacts are not read by the scheduler yet; pass the "
                                 "Hugging Face model directory or its config.json");
   }
   StatusOr<std::string> text = readTextFile(file);
@@ -314,4 +314,4 @@ Json modelToJson(const ModelShape& m) {
               {"attention_flops_per_token_per_context", m.attention_flops_per_token_per_context}};
 }
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler

@@ -12,7 +12,7 @@
 #include "runtime/scheduler/json_fields.h"
 #include "runtime/base/status.h"
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 
 struct ModelShape {
   std::string name;
@@ -57,6 +57,6 @@ StatusOr<ModelShape> loadModel(const std::string& path);
 
 Json modelToJson(const ModelShape& model);
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler
 
 #endif  // HEXMOE_RUNTIME_SCHEDULER_MODEL_H_

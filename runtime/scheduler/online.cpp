@@ -8,7 +8,7 @@
 #include "runtime/scheduler/lower_bound.h"
 #include "runtime/scheduler/planner_internal.h"
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 namespace {
 
 std::vector<int64_t> replicaCounts(const CostModel& cm, const std::vector<LayerPlacement>& layers) {
@@ -394,4 +394,4 @@ StatusOr<Plan> replanWithoutDevice(const Plan& previous, int lost, const DeviceL
   return plan;
 }
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler

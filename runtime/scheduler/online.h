@@ -6,7 +6,7 @@
 
 #include "runtime/scheduler/plan.h"
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 
 struct ReplanOptions {
   /// Weight bytes that may be copied between devices in this re-plan.
@@ -37,6 +37,6 @@ struct DeviceLossOptions {
 /// devices cannot hold one copy of every expert.
 StatusOr<Plan> replanWithoutDevice(const Plan& plan, int device, const DeviceLossOptions& options = {});
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler
 
 #endif  // HEXMOE_RUNTIME_SCHEDULER_ONLINE_H_

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 
 LayerLoad::LayerLoad(const CostModel& cm)
     : cm_(&cm), expert_(cm.numDevices(), 0.0), count_(cm.numDevices(), 0), port_(cm.numPorts(), 0.0) {}
@@ -155,4 +155,4 @@ StatusOr<CostModel> costModelOf(const Plan& plan) {
   return CostModel::build(plan.pool, plan.model, plan.options, plan.attention_devices);
 }
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler

@@ -11,7 +11,7 @@
 #include "runtime/scheduler/model.h"
 #include "runtime/scheduler/pool.h"
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 
 struct Replica {
   int device = 0;
@@ -101,6 +101,6 @@ Status validatePlacement(const CostModel& cm, const std::vector<LayerPlacement>&
 /// The cost model a plan was made with (rebuilt from the plan's inputs).
 StatusOr<CostModel> costModelOf(const Plan& plan);
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler
 
 #endif  // HEXMOE_RUNTIME_SCHEDULER_PLAN_H_

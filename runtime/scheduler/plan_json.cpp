@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 
 /// Rounds for the file: shares and loads to 6 significant digits keep the
 /// file small and stable across runs without changing any decision.
@@ -231,4 +231,4 @@ StatusOr<Plan> loadPlan(const std::string& path) {
   return parsePlan(text, path);
 }
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler

@@ -9,7 +9,7 @@
 #include "runtime/scheduler/json_fields.h"
 #include "runtime/scheduler/plan.h"
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 
 Json planToJson(const Plan& plan);
 
@@ -17,6 +17,6 @@ Json planToJson(const Plan& plan);
 StatusOr<Plan> parsePlan(const std::string& text, const std::string& source);
 StatusOr<Plan> loadPlan(const std::string& path);
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler
 
 #endif  // HEXMOE_RUNTIME_SCHEDULER_PLAN_JSON_H_

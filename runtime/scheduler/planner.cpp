@@ -10,7 +10,7 @@
 #include "runtime/scheduler/lower_bound.h"
 #include "runtime/scheduler/planner_internal.h"
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 
 const char* algorithmName(Algorithm algorithm) {
   switch (algorithm) {
@@ -100,7 +100,7 @@ StatusOr<Plan> makePlan(const PlanRequest& request) {
   switch (request.planner.algorithm) {
     case Algorithm::kCapacity: {
       // On a pool of identical devices, EPLB's layout is a second start per
-      // layer, refined like the greedy one; the better is kept, so the planner
+      // layer, refined like the greedy one; the better is kept, so the scheduler
       // never does worse than the baseline it generalises where that baseline
       // is at home. On mixed pools EPLB's layout is far off (and slow to
       // repair), so it is not tried there.
@@ -159,4 +159,4 @@ StatusOr<Plan> makePlan(const PlanRequest& request) {
   return plan;
 }
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler

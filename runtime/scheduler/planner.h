@@ -17,7 +17,7 @@
 
 #include "runtime/scheduler/plan.h"
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 
 enum class Algorithm { kCapacity, kEplb, kRoundRobin };
 const char* algorithmName(Algorithm algorithm);
@@ -48,6 +48,6 @@ StatusOr<Plan> makePlan(const PlanRequest& request);
 /// pool cannot hold one copy of every expert.
 StatusOr<std::vector<std::vector<int>>> layerSlotCaps(const CostModel& cm, int layers);
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler
 
 #endif  // HEXMOE_RUNTIME_SCHEDULER_PLANNER_H_

@@ -5,7 +5,7 @@
 
 #include "runtime/scheduler/planner_internal.h"
 
-namespace hexmoe::sched::detail {
+namespace hexmoe::scheduler::detail {
 
 /// Greedy placement: experts hottest first, each onto the device where the
 /// layer's time grows least, within the caps.
@@ -105,4 +105,4 @@ LayerPlacement planLayerRoundRobin(const LayerProblem& problem) {
   return layer;
 }
 
-}  // namespace hexmoe::sched::detail
+}  // namespace hexmoe::scheduler::detail

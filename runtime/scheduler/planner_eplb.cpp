@@ -18,7 +18,7 @@
 
 #include "runtime/scheduler/planner_internal.h"
 
-namespace hexmoe::sched::detail {
+namespace hexmoe::scheduler::detail {
 namespace {
 
 /// Heaviest item first onto the lightest pack that still has room.
@@ -184,4 +184,4 @@ LayerPlacement planLayerEplb(const CostModel& cm, const std::vector<double>& tok
   return layer;
 }
 
-}  // namespace hexmoe::sched::detail
+}  // namespace hexmoe::scheduler::detail

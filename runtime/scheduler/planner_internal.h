@@ -7,7 +7,7 @@
 #include "runtime/scheduler/plan.h"
 #include "runtime/scheduler/planner.h"
 
-namespace hexmoe::sched::detail {
+namespace hexmoe::scheduler::detail {
 
 /// One layer's problem: its loads and how many replicas each device may add.
 struct LayerProblem {
@@ -39,7 +39,7 @@ void refineLayer(const LayerProblem& problem, const SearchLimits& limits, LayerP
 /// Removes zero-share replicas of experts that have another one.
 void dropIdleReplicas(LayerPlacement* layer);
 
-/// The capacity planner's refinement: local search with replication, shares
+/// The capacity scheduler's refinement: local search with replication, shares
 /// re-balanced, a second pass. Starts from any placement within the caps.
 void polishLayer(const LayerProblem& problem, LayerPlacement* layer);
 
@@ -61,6 +61,6 @@ StatusOr<EplbLayout> eplbLayout(const CostModel& cm, const std::vector<std::vect
 LayerPlacement planLayerEplb(const CostModel& cm, const std::vector<double>& tokens,
                              const EplbLayout& layout, int layer);
 
-}  // namespace hexmoe::sched::detail
+}  // namespace hexmoe::scheduler::detail
 
 #endif  // HEXMOE_RUNTIME_SCHEDULER_PLANNER_INTERNAL_H_

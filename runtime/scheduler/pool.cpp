@@ -5,7 +5,7 @@
 #include <map>
 #include <set>
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 
 int Pool::numNodes() const {
   int nodes = 0;
@@ -222,7 +222,7 @@ StatusOr<Pool> parsePool(const std::string& text, const std::string& source) {
     HEXMOE_RETURN_IF_ERROR(parseDeviceEntry(entry, static_cast<int>(i), &spec, &count, &base, &named));
     if (pool.devices.size() + count > static_cast<size_t>(kMaxPoolDevices)) {
       return entry.error(path, "the pool would have " + std::to_string(pool.devices.size() + count) +
-                                   " devices, more than the planner's limit of " + std::to_string(kMaxPoolDevices));
+                                   " devices, more than the scheduler's limit of " + std::to_string(kMaxPoolDevices));
     }
     for (int64_t k = 0; k < count; ++k) {
       DeviceSpec d = spec;
@@ -283,7 +283,7 @@ StatusOr<Pool> parsePoolSpec(const std::string& spec) {
     if (preset == nullptr) return bad("is not COUNTxPRESET (hexmoe-plan --list-presets shows presets)");
     if (pool.devices.size() + count > static_cast<size_t>(kMaxPoolDevices)) {
       return bad("makes the pool " + std::to_string(pool.devices.size() + count) +
-                 " devices, more than the planner's limit of " + std::to_string(kMaxPoolDevices));
+                 " devices, more than the scheduler's limit of " + std::to_string(kMaxPoolDevices));
     }
     for (int64_t k = 0; k < count; ++k) {
       DeviceSpec d;
@@ -353,4 +353,4 @@ Json poolToJson(const Pool& pool) {
   return out;
 }
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler

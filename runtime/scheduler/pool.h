@@ -1,5 +1,5 @@
 // A pool: the devices a model is placed on, their memory, bandwidth, compute
-// per dtype, and the links between them. Read from JSON (docs/planner.md) or
+// per dtype, and the links between them. Read from JSON (docs/scheduler.md) or
 // from an inline spec such as `4xh100+4xa800+2xcpu`.
 #ifndef HEXMOE_RUNTIME_SCHEDULER_POOL_H_
 #define HEXMOE_RUNTIME_SCHEDULER_POOL_H_
@@ -12,9 +12,9 @@
 #include "runtime/scheduler/json_fields.h"
 #include "runtime/base/status.h"
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 
-/// The largest pool the planner takes, counting lost devices (docs/planner.md,
+/// The largest pool the scheduler takes, counting lost devices (docs/scheduler.md,
 /// "Limits"): per-layer work grows with devices x attention devices, and
 /// 4096 identical GPUs all running attention stay within a minute.
 constexpr int kMaxPoolDevices = 4096;
@@ -56,7 +56,7 @@ struct Pool {
   double memory_reserve_fraction = 0.10;  // KV cache, activations, runtime
   double network_gbps = 25;               // per node and direction, between nodes
   double link_efficiency = 0.80;          // achieved / nominal for PCIe, NVLink, network
-  std::vector<std::string> attention_devices;  // empty: chosen by the planner
+  std::vector<std::string> attention_devices;  // empty: chosen by the scheduler
 
   int size() const { return static_cast<int>(devices.size()); }
   int numNodes() const;
@@ -77,6 +77,6 @@ StatusOr<Pool> loadPool(const std::string& path_or_spec);
 /// Every device written out in full (no presets), which parsePool reads back.
 Json poolToJson(const Pool& pool);
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler
 
 #endif  // HEXMOE_RUNTIME_SCHEDULER_POOL_H_

@@ -11,7 +11,7 @@
 #include <numeric>
 #include <sstream>
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 namespace {
 
 struct Rgb {
@@ -102,7 +102,7 @@ std::string renderPlanSvg(const Plan& plan, const ReportOptions& options) {
   svg << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
   std::string title = "hexmoe plan: " + plan.model.name + " on " + plan.pool.name;
   svg << "<text x=\"" << left << "\" y=\"26\" font-size=\"17\" font-weight=\"bold\">" << escape(title) << "</text>\n";
-  std::string line = std::string(plan.algorithm) + " planner, " + objectiveName(plan.options.objective) +
+  std::string line = std::string(plan.algorithm) + " algorithm, " + objectiveName(plan.options.objective) +
                      " objective, " + fmt("%.0f", plan.options.tokens_per_step) + " tokens per step, load " +
                      plan.load.description;
   svg << "<text x=\"" << left << "\" y=\"46\" fill=\"#444\">" << escape(line) << "</text>\n";
@@ -234,4 +234,4 @@ std::string renderPlanSvg(const Plan& plan, const ReportOptions& options) {
   return svg.str();
 }
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler

@@ -9,7 +9,7 @@
 
 #include "runtime/scheduler/plan.h"
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 
 struct ReportOptions {
   /// Other plans' predicted step times to print beside this one, e.g. EPLB.
@@ -18,6 +18,6 @@ struct ReportOptions {
 
 std::string renderPlanSvg(const Plan& plan, const ReportOptions& options = {});
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler
 
 #endif  // HEXMOE_RUNTIME_SCHEDULER_REPORT_SVG_H_

@@ -5,7 +5,7 @@
 
 #include "runtime/scheduler/planner_internal.h"
 
-namespace hexmoe::sched::detail {
+namespace hexmoe::scheduler::detail {
 
 void balanceShares(const CostModel& cm, double tokens, ExpertReplicas* replicas, LayerLoad* state) {
   ExpertReplicas& rs = *replicas;
@@ -77,4 +77,4 @@ void dropIdleReplicas(LayerPlacement* layer) {
   }
 }
 
-}  // namespace hexmoe::sched::detail
+}  // namespace hexmoe::scheduler::detail

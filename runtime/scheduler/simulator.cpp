@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 
 /// Splits `count` copies over replicas by share, largest remainders first,
 /// so the parts are whole tokens that add up to the count.
@@ -127,4 +127,4 @@ StatusOr<SimulationReport> simulate(const Plan& plan, const LoadTrace& trace, co
   return report;
 }
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler

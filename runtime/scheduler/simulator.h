@@ -11,7 +11,7 @@
 #include "runtime/scheduler/online.h"
 #include "runtime/scheduler/plan.h"
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 
 struct SimulationOptions {
   int replan_every = 0;  // steps between online re-plans; 0 = never
@@ -48,6 +48,6 @@ StatusOr<SimulationReport> simulate(const Plan& plan, const LoadTrace& trace,
 double simulateStep(const CostModel& cm, const std::vector<LayerPlacement>& layers,
                     const LoadTrace& trace, int step, double* imbalance);
 
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler
 
 #endif  // HEXMOE_RUNTIME_SCHEDULER_SIMULATOR_H_

@@ -1,4 +1,4 @@
-// Fuzz target: the planner's inputs. The first byte picks the reader: pool,
+// Fuzz target: the scheduler's inputs. The first byte picks the reader: pool,
 // model config, plan, load trace, calibration, a pool spec ("4xh100+2xcpu")
 // or a load spec ("zipf:1.2"); the rest is its text. A pool or model that
 // parses is planned (small ones, so each input stays fast) with the
@@ -15,7 +15,7 @@
 
 namespace {
 
-using namespace hexmoe::sched;
+using namespace hexmoe::scheduler;
 
 const char kModel[] = R"({"format":"hexmoe-model","num_layers":2,"moe_layers":[0,1],"num_experts":8,
   "top_k":2,"hidden_size":256,"expert_intermediate_size":512,"n_group":2,"topk_group":1})";

@@ -1,4 +1,4 @@
-// The planner benchmark: the "done means" of issue 5, measured.
+// The scheduler benchmark: the "done means" of issue 5, measured.
 //
 // Step times are the cost model's predictions, deterministic for a seed, so
 // their ratios need no repetition; replayed (sampled) traces check that the
@@ -25,7 +25,7 @@
 namespace hexmoe::plan_tool {
 namespace {
 
-using namespace hexmoe::sched;
+using namespace hexmoe::scheduler;
 using Clock = std::chrono::steady_clock;
 
 struct Case {
@@ -191,8 +191,8 @@ int ratioTable(const std::string& root, Objective objective, double tokens, bool
     if (simulate) {
       // Replays sampled steps: whole tokens, experts untouched in a step cost nothing.
       LoadTrace trace = sampleTrace(load, in->model, tokens, 40);
-      StatusOr<SimulationReport> sim_cap = hexmoe::sched::simulate(*capacity, trace);
-      StatusOr<SimulationReport> sim_eplb = hexmoe::sched::simulate(*eplb, trace);
+      StatusOr<SimulationReport> sim_cap = hexmoe::scheduler::simulate(*capacity, trace);
+      StatusOr<SimulationReport> sim_eplb = hexmoe::scheduler::simulate(*eplb, trace);
       if (sim_cap.ok() && sim_eplb.ok()) {
         std::printf("%-26s %-16s %-12s %10.3f %10.3f %10s %10s %8.3f   (replayed 40 sampled steps; imbalance %.3f vs %.3f)\n",
                     "", "", "  simulated", sim_cap->mean_seconds * 1e3, sim_eplb->mean_seconds * 1e3, "", "",
@@ -224,8 +224,8 @@ int timingTable(const std::string& root, bool quick, int threads) {
   failures += ok ? 0 : 1;
   std::printf("%-40s %10.4f %10.4f %10.4f %7.0f%%  %s (< 1 s)\n", "capacity plan", t.median, t.min, t.max,
               100 * t.others, ok ? "ok" : "FAIL");
-  // The homogeneous 16-GPU pool is the slower case: the planner also refines
-  // EPLB's layout there (docs/planner.md).
+  // The homogeneous 16-GPU pool is the slower case: the scheduler also refines
+  // EPLB's layout there (docs/scheduler.md).
   StatusOr<Inputs> homogeneous = readInputs(root, {"homogeneous-16xh100.json", "deepseek-v3.json", "", true});
   if (homogeneous.ok()) {
     PlanRequest same = requestFor(*homogeneous, load, Objective::kLatency, 64, threads);
@@ -273,8 +273,8 @@ int timingTable(const std::string& root, bool quick, int threads) {
   online.replan_every = 20;
   online.replan.migration_budget_bytes = 4e9;
   Clock::time_point sim_start = Clock::now();
-  StatusOr<SimulationReport> a = hexmoe::sched::simulate(start, trace, fixed);
-  StatusOr<SimulationReport> b = hexmoe::sched::simulate(start, trace, online);
+  StatusOr<SimulationReport> a = hexmoe::scheduler::simulate(start, trace, fixed);
+  StatusOr<SimulationReport> b = hexmoe::scheduler::simulate(start, trace, online);
   double sim_s = std::chrono::duration<double>(Clock::now() - sim_start).count();
   if (a.ok() && b.ok()) {
     std::printf("\nDrifting load (drifting:1:0.05, %d steps): fixed plan %.3f ms mean step; re-planning every 20 steps\n"
@@ -294,7 +294,7 @@ int runBench(const BenchOptions& options) {
     return 2;
   }
   std::printf("hexmoe-plan benchmark (data: %s)\n", root.c_str());
-  std::printf("Step times are the cost model's predictions (docs/planner.md). capacity = this planner,\n"
+  std::printf("Step times are the cost model's predictions (docs/scheduler.md). capacity = our algorithm,\n"
               "eplb = DeepSeek's EPLB re-implemented, rr = round-robin, bound = the lower bound.\n"
               "Checks: mixed pools capacity < eplb and <= 1.05 x bound; homogeneous capacity <= 1.02 x eplb.\n");
   int failures = ratioTable(root, Objective::kLatency, 64, true, options.threads);

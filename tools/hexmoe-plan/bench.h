@@ -1,4 +1,4 @@
-// `hexmoe-plan --bench`: the planner benchmark of issue 5 (docs/planner.md).
+// `hexmoe-plan --bench`: the scheduler benchmark of issue 5 (docs/scheduler.md).
 #ifndef HEXMOE_TOOLS_HEXMOE_PLAN_BENCH_H_
 #define HEXMOE_TOOLS_HEXMOE_PLAN_BENCH_H_
 

@@ -29,7 +29,7 @@
 namespace hexmoe::plan_tool {
 namespace {
 
-using namespace hexmoe::sched;
+using namespace hexmoe::scheduler;
 
 constexpr const char* kUsage = R"(hexmoe-plan: place a MoE model's experts on a pool of devices.
 
@@ -42,7 +42,7 @@ Usage:
   hexmoe-plan --bench [--quick] [--data-dir REPO]
 
 Inputs:
-  --pool FILE|SPEC       pool JSON (docs/planner.md), or an inline spec such as
+  --pool FILE|SPEC       pool JSON (docs/scheduler.md), or an inline spec such as
                          4xh100+4xa800+2xcpu (device presets: --list-presets)
   --model DIR|FILE       Hugging Face model directory or its config.json; compiled
                          .hxm artifacts are not read yet
@@ -88,7 +88,7 @@ Output:
   --json                 print the summary as JSON
   -q, --quiet            print errors only
   --list-presets         list the device presets and exit
-  --bench                run the planner benchmark (ratios to EPLB and to the lower
+  --bench                run the scheduler benchmark (ratios to EPLB and to the lower
                          bound on the issue's pools, planning times) and exit
   -h, --help             this text
 )";
@@ -473,7 +473,7 @@ int run(const Options& o) {
     options.replan_every = o.replan_every;
     options.replan.migration_budget_bytes = o.budget_gb * 1e9;
     options.replan.hysteresis = o.hysteresis;
-    StatusOr<SimulationReport> report = hexmoe::sched::simulate(plan, *trace, options);
+    StatusOr<SimulationReport> report = hexmoe::scheduler::simulate(plan, *trace, options);
     if (!report.ok()) return fail(report.status());
     simulation = std::move(report).value();
   }

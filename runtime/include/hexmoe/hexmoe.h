@@ -36,7 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The expert-placement planner (pure: plans from JSON descriptions). */
+/* The scheduler, expert placement (pure: plans from JSON descriptions). */
 /* Its C API is in hexmoe/plan.h, which includes this header. */
 
 #if defined(HEXMOE_BUILDING_RUNTIME)

@@ -1,8 +1,8 @@
-/* The expert-placement planner's C API.
+/* The scheduler's C API (expert placement).
  *
  * Plans which device serves each expert of a MoE model on a pool of unequal
  * devices, re-plans as routing load shifts or a device is lost. Pure: no
- * device is touched; inputs are JSON documents (formats in docs/planner.md).
+ * device is touched; inputs are JSON documents (formats in docs/scheduler.md).
  * libhexmoe_runtime exports it beside the runtime's API in hexmoe.h.
  *
  * Conventions, as in hexmoe.h: functions return a hexmoe_status_code_t
@@ -10,7 +10,7 @@
  * handles are opaque; strings the library returns are freed with
  * hexmoe_plan_free_string. Where a function takes `char** out_error` (which
  * may be NULL), a failure stores a message there naming the input and the
- * JSON field at fault. The codes a planner call returns:
+ * JSON field at fault. The codes a scheduler call returns:
  *
  *   HEXMOE_STATUS_INVALID_ARGUMENT     malformed document, option or argument
  *   HEXMOE_STATUS_NOT_FOUND            unknown device name or preset

@@ -1,6 +1,6 @@
 /* A serving stack's view: only hexmoe/plan.h and libhexmoe_runtime.so, from C.
  * Plans DeepSeek-V3 on a one-GPU-plus-CPU-socket pool and checks the result
- * is served end to end through the runtime library's exported planner API. */
+ * is served end to end through the runtime library's exported scheduler API. */
 #include <hexmoe/plan.h>
 
 #include <stdio.h>

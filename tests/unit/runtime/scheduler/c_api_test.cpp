@@ -1,4 +1,4 @@
-// The planner through its C API, as a serving stack would call it.
+// The scheduler through its C API, as a serving stack would call it.
 #include "hexmoe/plan.h"
 
 #include <gtest/gtest.h>
@@ -14,7 +14,7 @@ const char* kPool = R"({"devices": [
    "tflops": {"bf16": 100}, "host_link": {"pcie_gen": 4, "lanes": 16}, "peer_link": {"type": "nvlink", "gbps": 100}},
   {"name": "cpu", "class": "cpu", "memory_gb": 1, "memory_bandwidth_gbps": 100, "tflops": {"bf16": 5}}]})";
 
-std::string tinyModelJson() { return hexmoe::sched::modelToJson(hexmoe::sched::testing::tinyModel()).dump(); }
+std::string tinyModelJson() { return hexmoe::scheduler::modelToJson(hexmoe::scheduler::testing::tinyModel()).dump(); }
 
 TEST(PlanCApiTest, CreateQueryReplanLoseFree) {
   hexmoe_plan_options options;
@@ -116,9 +116,9 @@ TEST(PlanCApiTest, ErrorsComeBackAsStatusAndMessage) {
 
 TEST(PlanCApiTest, TracesAreLoadsToo) {
   std::string model = tinyModelJson();
-  hexmoe::sched::LoadTrace trace = hexmoe::sched::sampleTrace(*hexmoe::sched::parseLoadSpec("zipf:1", 1),
-                                                              hexmoe::sched::testing::tinyModel(), 16, 4);
-  std::string text = hexmoe::sched::traceToJson(trace).dump();
+  hexmoe::scheduler::LoadTrace trace = hexmoe::scheduler::sampleTrace(*hexmoe::scheduler::parseLoadSpec("zipf:1", 1),
+                                                              hexmoe::scheduler::testing::tinyModel(), 16, 4);
+  std::string text = hexmoe::scheduler::traceToJson(trace).dump();
   hexmoe_plan* plan = nullptr;
   char* error = nullptr;
   ASSERT_EQ(hexmoe_plan_create(kPool, model.c_str(), text.c_str(), nullptr, &plan, &error), HEXMOE_STATUS_OK)

@@ -7,7 +7,7 @@
 #include "runtime/scheduler/calibration.h"
 #include "tests/unit/runtime/scheduler/test_util.h"
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 namespace {
 
 CostModel build(const Pool& pool, const ModelShape& model, double tokens = 64,
@@ -126,4 +126,4 @@ TEST(CostModelTest, AttentionDeviceTooSmallExhaustsResources) {
 }
 
 }  // namespace
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler

@@ -6,7 +6,7 @@
 
 #include "tests/unit/runtime/scheduler/test_util.h"
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 namespace {
 
 TEST(LoadTest, ExpectedLoadsSumToCopiesAndRespectTheCap) {
@@ -130,4 +130,4 @@ TEST(LoadTest, ExampleTraceParses) {
 }
 
 }  // namespace
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler

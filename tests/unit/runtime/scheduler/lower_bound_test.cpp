@@ -7,7 +7,7 @@
 
 #include "tests/unit/runtime/scheduler/test_util.h"
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 namespace {
 
 /// A random pool of 2..5 devices: classes, speeds, memory and links vary.
@@ -123,4 +123,4 @@ TEST(LowerBoundTest, MemoryPricesBind) {
 }
 
 }  // namespace
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler

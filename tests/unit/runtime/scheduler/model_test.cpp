@@ -8,7 +8,7 @@
 
 #include "tests/unit/runtime/scheduler/test_util.h"
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 namespace {
 
 ModelShape load(const std::string& name) {
@@ -85,7 +85,7 @@ TEST(ModelTest, ArtifactsAreRecognisedAndRefused) {
   StatusOr<ModelShape> model = loadModel(path);
   ASSERT_FALSE(model.ok());
   EXPECT_EQ(model.status().code(), StatusCode::kUnimplemented);
-  EXPECT_NE(model.status().message().find("artifacts are not read by the planner yet"), std::string::npos);
+  EXPECT_NE(model.status().message().find("artifacts are not read by the scheduler yet"), std::string::npos);
   std::remove(path.c_str());
 }
 
@@ -181,4 +181,4 @@ TEST(ModelTest, NormalisedFormRoundTrips) {
 }
 
 }  // namespace
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler

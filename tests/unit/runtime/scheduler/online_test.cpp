@@ -4,7 +4,7 @@
 
 #include "tests/unit/runtime/scheduler/test_util.h"
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 namespace {
 
 void expectValid(const Plan& p) {
@@ -135,4 +135,4 @@ TEST(DeviceLossTest, RefusesBadDevices) {
 }
 
 }  // namespace
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler

@@ -5,7 +5,7 @@
 #include "runtime/scheduler/report_svg.h"
 #include "tests/unit/runtime/scheduler/test_util.h"
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 namespace {
 
 TEST(PlanJsonTest, RoundTrips) {
@@ -93,4 +93,4 @@ TEST(ReportTest, SvgShowsDevicesAndEscapesNames) {
 }
 
 }  // namespace
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler

@@ -6,7 +6,7 @@
 
 #include "tests/unit/runtime/scheduler/test_util.h"
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 namespace {
 
 using testing::plan;
@@ -167,4 +167,4 @@ TEST(PlannerTest, BadLoadShapesAreRejected) {
 }
 
 }  // namespace
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler

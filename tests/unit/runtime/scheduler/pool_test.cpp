@@ -4,7 +4,7 @@
 
 #include "tests/unit/runtime/scheduler/test_util.h"
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 namespace {
 
 std::string errorOf(const std::string& text, const std::string& source = "pool.json") {
@@ -114,7 +114,7 @@ TEST(PoolTest, QuantitiesAndCountsHaveLimits) {
   EXPECT_EQ(errorOf(R"({"devices": [{"preset": "h100", "node": 4294967297}]})"),
             "pool.json: devices[0].node: expected an integer from 0 to 4095, got 4294967297");
   EXPECT_EQ(errorOf(R"({"devices": [{"preset": "h100", "count": 4096}, {"preset": "cpu"}]})"),
-            "pool.json: devices[1]: the pool would have 4097 devices, more than the planner's limit of 4096");
+            "pool.json: devices[1]: the pool would have 4097 devices, more than the scheduler's limit of 4096");
   EXPECT_EQ(errorOf(R"({"devices": [{"preset": "h100", "host_link": {"lanes": 64}}]})"),
             "pool.json: devices[0].host_link.lanes: expected an integer from 1 to 32, got 64");
 }
@@ -131,7 +131,7 @@ TEST(PoolTest, InlineSpecCountsAreChecked) {
             "4096");
   EXPECT_EQ(error("0xh100"), "pool spec \"0xh100\": \"0xh100\" asks for 0 devices; a pool has 1 to 4096");
   EXPECT_EQ(error("4000xh100+97xcpu"),
-            "pool spec \"4000xh100+97xcpu\": \"97xcpu\" makes the pool 4097 devices, more than the planner's limit "
+            "pool spec \"4000xh100+97xcpu\": \"97xcpu\" makes the pool 4097 devices, more than the scheduler's limit "
             "of 4096");
   StatusOr<Pool> most = parsePoolSpec("4000xh100+96xcpu");
   ASSERT_TRUE(most.ok()) << most.status().message();
@@ -178,4 +178,4 @@ TEST(PoolTest, ExampleFilesParse) {
 }
 
 }  // namespace
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler

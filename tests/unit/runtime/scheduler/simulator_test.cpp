@@ -4,7 +4,7 @@
 
 #include "tests/unit/runtime/scheduler/test_util.h"
 
-namespace hexmoe::sched {
+namespace hexmoe::scheduler {
 namespace {
 
 TEST(SimulatorTest, ReplayingTheExpectedLoadMatchesThePrediction) {
@@ -76,4 +76,4 @@ TEST(SimulatorTest, MismatchedTracesAreRefused) {
 }
 
 }  // namespace
-}  // namespace hexmoe::sched
+}  // namespace hexmoe::scheduler

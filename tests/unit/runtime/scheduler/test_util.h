@@ -12,7 +12,7 @@
 #include "runtime/scheduler/planner.h"
 #include "runtime/scheduler/pool.h"
 
-namespace hexmoe::sched::testing {
+namespace hexmoe::scheduler::testing {
 
 inline std::string sourceDir() { return HEXMOE_SOURCE_DIR; }
 
@@ -77,6 +77,6 @@ inline Plan plan(const PlanRequest& r) {
   return p.ok() ? *p : Plan{};
 }
 
-}  // namespace hexmoe::sched::testing
+}  // namespace hexmoe::scheduler::testing
 
 #endif  // HEXMOE_TESTS_UNIT_SCHEDULER_TEST_UTIL_H_
