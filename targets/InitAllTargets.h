@@ -11,11 +11,19 @@
 
 #include "targets/cpu/CpuTarget.h"
 #include "targets/cpu/Passes.h"
+#ifdef HEXMOE_TARGET_OPENCL
+#include "targets/opencl/OpenclTarget.h"
+#endif
 
 namespace hexmoe {
 
 /// Registers every target backend with the compiler's target registry.
-inline void registerAllTargets() { cpu::registerCpuTarget(); }
+inline void registerAllTargets() {
+  cpu::registerCpuTarget();
+#ifdef HEXMOE_TARGET_OPENCL
+  opencl::registerOpenclTarget();
+#endif
+}
 
 /// Registers every target's passes and pass pipelines.
 inline void registerAllTargetPasses() { cpu::registerCpuTargetPasses(); }

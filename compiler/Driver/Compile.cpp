@@ -17,6 +17,9 @@
 #include "mlir/Pass/PassManager.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
 
 namespace hexmoe::compiler {
 namespace fb = hexmoe::schema;
@@ -134,19 +137,44 @@ FailureOr<std::vector<uint8_t>> writeArtifact(ModuleOp module, const TargetResul
   return schema::wrapArtifact(fbb.GetBufferPointer(), fbb.GetSize());
 }
 
+/// Writes each executable's code to `dir` for inspection.
+LogicalResult dumpKernels(ModuleOp module, const TargetResult &result, StringRef dir) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(dir))
+    return module.emitError() << "--dump-kernels: cannot create " << dir << ": " << ec.message();
+  for (const ExecutableBinary &e : result.executables) {
+    StringRef format(e.format);
+    const char *ext = format.starts_with("cpu-") ? ".so" : format.starts_with("opencl-c") ? ".cl" : ".bin";
+    SmallString<256> path(dir);
+    llvm::sys::path::append(path, e.format + ext);
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec);
+    if (ec) return module.emitError() << "--dump-kernels: cannot write " << path << ": " << ec.message();
+    os.write(reinterpret_cast<const char *>(e.data.data()), e.data.size());
+  }
+  return success();
+}
+
 } // namespace
 
 FailureOr<std::vector<uint8_t>> compileModule(ModuleOp module, const CompileOptions &options) {
-  auto [targetName, variant] = StringRef(options.target).split(':');
-  TargetBackend *target = lookupTargetBackend(targetName);
-  if (!target) {
-    std::string known;
-    for (TargetBackend *t : registeredTargetBackends())
-      known += (known.empty() ? "" : ", ") + t->name().str();
-    return module.emitError() << "unknown target '" << targetName << "' (known: " << known << ")";
+  // "cpu,opencl" or "cpu:x86-64-v3,opencl": one artifact with every
+  // target's executables.
+  SmallVector<StringRef> targetNames;
+  StringRef(options.target).split(targetNames, ',');
+  SmallVector<std::pair<TargetBackend *, StringRef>> targets;
+  for (StringRef spec : targetNames) {
+    auto [targetName, variant] = spec.trim().split(':');
+    TargetBackend *target = lookupTargetBackend(targetName);
+    if (!target) {
+      std::string known;
+      for (TargetBackend *t : registeredTargetBackends())
+        known += (known.empty() ? "" : ", ") + t->name().str();
+      return module.emitError() << "unknown target '" << targetName << "' (known: " << known << ")";
+    }
+    if (options.pipeline.weightType == "bf16" && !target->supportsBf16Weights())
+      return module.emitError() << "target '" << target->name() << "' has no bf16 weights";
+    targets.push_back({target, variant});
   }
-  if (options.pipeline.weightType == "bf16" && !target->supportsBf16Weights())
-    return module.emitError() << "target '" << target->name() << "' has no bf16 weights";
 
   if (failed(verify(module))) return failure();
   PassManager pm(module.getContext());
@@ -154,9 +182,15 @@ FailureOr<std::vector<uint8_t>> compileModule(ModuleOp module, const CompileOpti
   pm.addPass(createMoEPlanLaunches());
   if (failed(pm.run(module))) return failure();
 
-  FailureOr<TargetResult> result = target->compile(module, variant);
-  if (failed(result)) return failure();
-  return writeArtifact(module, *result, options);
+  TargetResult all;
+  for (auto [target, variant] : targets) {
+    FailureOr<TargetResult> result = target->compile(module, variant);
+    if (failed(result)) return failure();
+    for (ExecutableBinary &e : result->executables) all.executables.push_back(std::move(e));
+  }
+  if (!options.dumpKernelsDir.empty() && failed(dumpKernels(module, all, options.dumpKernelsDir)))
+    return failure();
+  return writeArtifact(module, all, options);
 }
 
 } // namespace hexmoe::compiler

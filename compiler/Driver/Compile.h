@@ -13,8 +13,12 @@
 namespace hexmoe::compiler {
 
 struct CompileOptions {
-  /// "cpu", "cpu:x86-64-v3", "cpu:x86-64-v4" or "cpu:native".
+  /// Comma-separated targets with optional variants: "cpu", "cpu:x86-64-v3",
+  /// "cpu:native", "opencl", "cpu,opencl".
   std::string target = "cpu";
+  /// When set, every executable's code is also written to this directory as
+  /// <format><ext> (.so for CPU shared objects, .cl for OpenCL C).
+  std::string dumpKernelsDir;
   MoEPipelineOptions pipeline;
   /// Recorded in the artifact.
   std::string source;

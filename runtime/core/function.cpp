@@ -300,7 +300,7 @@ Status Function::invokeOn(size_t deviceIndex, Tensor* const* inputs, size_t inpu
     }
     const auto start = profiling_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     HEXMOE_RETURN_IF_ERROR(
-        queue.dispatch(executable, d.kernel, hal::DispatchArgs{bindingTable_.data() + d.firstBinding, dims, count}));
+        queue.dispatch(executable, d.kernel, hal::DispatchArgs{bindingTable_.data() + d.firstBinding, dims, dims_.size(), count}));
     if (profiling_) {
       // The CPU queue runs a dispatch to completion before the next starts.
       HEXMOE_RETURN_IF_ERROR(queue.finish());

@@ -8,10 +8,16 @@ namespace hexmoe::hal {
 namespace cpu {
 std::unique_ptr<Driver> createCpuDriver();
 }
+namespace opencl {
+std::unique_ptr<Driver> createOpenclDriver();
+}
 
 const std::vector<DriverFactory>& builtinDrivers() {
   static const std::vector<DriverFactory> kDrivers = {
       {"cpu", &cpu::createCpuDriver},
+#ifdef HEXMOE_DRIVER_OPENCL
+      {"opencl", &opencl::createOpenclDriver},
+#endif
   };
   return kDrivers;
 }

@@ -6,9 +6,11 @@ truncated file, a host lacking the only variant's features, and calls with the
 wrong arity, shape or dtype each fail with a message naming what is wrong,
 while the good call succeeds. Then the trust policy: a signed artifact runs
 under --trust with its key, and an unsigned, other-key or edited-after-signing
-one is refused.
+one is refused. With --opencl, the OpenCL driver's errors too: no OpenCL
+code, an edited ABI record, source that does not build, a missing ICD loader,
+a device number past the last.
 
-Usage: test_cli_errors.py --bin BUILD/bin
+Usage: test_cli_errors.py --bin BUILD/bin [--opencl]
 """
 import argparse
 import os
@@ -25,6 +27,7 @@ EXAMPLE = os.path.join(ROOT, "models", "examples", "mixtral_layer.mlir")
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bin", required=True)
+    ap.add_argument("--opencl", action="store_true", help="also check the opencl driver (device opencl:0)")
     opts = ap.parse_args()
     run_tool = os.path.join(opts.bin, "hexmoe-run")
     passed = failed = 0
@@ -141,6 +144,51 @@ def main():
                "chmod 600", tool=compile_tool)
         expect("--trust with a bad key", [signed, "--trust=" + EXAMPLE, "--list"], False,
                "not a public key")
+        if opts.opencl:
+            ocl = os.path.join(work, "ocl.hxm")
+            subprocess.run([os.path.join(opts.bin, "hexmoe-compile"), EXAMPLE,
+                            "--target=cpu,opencl", "-o", ocl, "--quiet"], check=True)
+            dev = ["--device=opencl:0"]
+            expect("good call on opencl:0", [ocl] + dev + inputs + out, True)
+            expect("per-kernel profile on opencl:0", [ocl, "--profile"] + dev + inputs + out, True,
+                   "mixtral_layer_2_expert_gate_up", "share")
+            expect("a CPU-only artifact on opencl:0", [art] + dev + inputs + out, False,
+                   "m.hxm", "no OpenCL code", "--target=opencl")
+            expect("an OpenCL device past the last", [ocl, "--device=opencl:7", "--list"], False,
+                   "no device opencl:7")
+            expect("an unknown opencl driver option", [ocl, "--driver-option=opencl.foo=1", "--list"] + dev,
+                   False, "unknown option 'foo'", "build_options")
+            expect("a bad build option", [ocl, "--driver-option=opencl.build_options=-no-such-flag",
+                                          "--list"] + dev, False, "ocl.hxm", "opencl-c program")
+            missing = {"HEXMOE_OPENCL_LIBRARY": "libhexmoe-no-such-opencl.so.1"}
+            expect("no ICD loader", [ocl, "--list"] + dev, False, "libhexmoe-no-such-opencl.so.1",
+                   "is not installed", env=missing)
+            expect("no ICD loader, listing", ["--list-devices"], True, "unavailable", "opencl",
+                   env=missing)
+            source = bytearray(open(ocl, "rb").read())
+
+            def edited(name, old, new):
+                assert len(old) == len(new)
+                data = bytearray(source)
+                at = data.find(old)
+                assert at > 0, old
+                data[at:at + len(old)] = new
+                h = 0xcbf29ce484222325
+                for b in data[32:]:
+                    h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+                data[24:32] = h.to_bytes(8, "little")
+                path = os.path.join(work, name)
+                open(path, "wb").write(data)
+                return path
+
+            # The router's ABI record says 1 workgroup per token; claim 2.
+            abi = edited("abi.hxm", b"//@hexmoe-abi mixtral_layer_0_router 1 1 1",
+                         b"//@hexmoe-abi mixtral_layer_0_router 1 2 1")
+            expect("an edited ABI record", [abi, "--list"] + dev, False, "abi.hxm",
+                   "mixtral_layer_0_router", "does not match its code", "workgroups per tile")
+            broken = edited("broken.hxm", b"acc = fma(x[c],", b"acc = fmz(x[c],")
+            expect("OpenCL C that does not build", [broken, "--list"] + dev, False, "broken.hxm",
+                   "CL_BUILD_PROGRAM_FAILURE", "fmz")
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 

@@ -8,8 +8,10 @@ every CPU variant this host can run, and checks:
   - relative L2 error of the layer output < 1e-4 against reference.py,
   - the same selected experts per token, and their weights to 1e-5.
 bf16 runs compare with a reference that uses the same bf16-rounded weights.
+With --device=opencl:N the same cases run on that OpenCL device instead
+(artifacts compiled with --target=cpu,opencl).
 
-Usage: test_examples.py --bin BUILD/bin [--quick]
+Usage: test_examples.py --bin BUILD/bin [--quick] [--device=opencl:0]
 """
 import argparse
 import os
@@ -77,7 +79,11 @@ def invoke(bindir, artifact, arrays, outputs, workdir, variant):
         args.append(f"--input=@{path}")
     out_paths = [os.path.join(workdir, f"out{i}.npy") for i in range(outputs)]
     args += [f"--output=@{p}" for p in out_paths]
-    env = dict(os.environ, HEXMOE_CPU_VARIANT=variant)
+    if variant.startswith("opencl"):
+        args.append(f"--device={variant}")
+        env = dict(os.environ)
+    else:
+        env = dict(os.environ, HEXMOE_CPU_VARIANT=variant)
     run(args, env)
     return [np.load(p) for p in out_paths]
 
@@ -90,9 +96,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bin", required=True, help="directory with hexmoe-compile and hexmoe-run")
     ap.add_argument("--quick", action="store_true", help="T in {1, 64} only")
+    ap.add_argument("--device", help="run on this device (opencl:N) instead of every CPU variant")
     opts = ap.parse_args()
     tokens = [1, 64] if opts.quick else TOKENS
-    variants = runnable_variants()
+    variants = [opts.device] if opts.device else runnable_variants()
     if not variants:
         print("FAIL: this host runs no CPU variant (needs at least AVX2/FMA, x86-64-v3)")
         return 1
@@ -114,6 +121,8 @@ def main():
                     router_art = os.path.join(work, f"{tag}_router.hxm")
                     if not os.path.exists(art):
                         target = f"cpu:{isa}" if wide else "cpu"
+                        if variant.startswith("opencl"):
+                            target = "cpu,opencl"
                         compile_model(opts.bin, os.path.join(ROOT, "models", "examples", example),
                                       art, weight_type, target, 16 if wide else None)
                         compile_model(opts.bin,

@@ -27,8 +27,10 @@ static cl::opt<std::string> outputFile("o", cl::desc("Output artifact (default: 
                                        cl::value_desc("file"));
 static cl::opt<std::string> target(
     "target",
-    cl::desc("Target and variant: cpu (x86-64-v3 and x86-64-v4 variants), cpu:x86-64-v3, "
-             "cpu:x86-64-v4, or cpu:native (this machine's exact CPU; opt-in)"),
+    cl::desc("Targets, comma-separated, each with an optional variant: cpu (x86-64-v3 and "
+             "x86-64-v4 variants), cpu:x86-64-v3, cpu:x86-64-v4, cpu:native (this machine's "
+             "exact CPU; opt-in), opencl (OpenCL C, built by the runtime at load); "
+             "e.g. --target=cpu,opencl writes one artifact for both"),
     cl::init("cpu"));
 static cl::opt<std::string> weightType(
     "weight-type",
@@ -45,6 +47,11 @@ static cl::opt<std::string> generateKey(
     cl::desc("Write a new Ed25519 key pair, FILE (the secret key, mode 0600) and FILE.pub "
              "(the public key for hexmoe-run --trust), and exit"),
     cl::value_desc("FILE"));
+static cl::opt<std::string> dumpKernels(
+    "dump-kernels",
+    cl::desc("Also write every executable's code to DIR for inspection: "
+             "cpu-x86_64-v4.so, cpu-x86_64-v3.so, opencl-c.cl"),
+    cl::value_desc("DIR"));
 static cl::opt<bool> quiet("quiet", cl::desc("Print nothing on success"));
 
 /// Writes `bytes` to `path`; false (with a message) on failure.
@@ -77,8 +84,9 @@ int main(int argc, char **argv) {
       "hexmoe-compile: compiles a moe-dialect MLIR file into a hexmoe artifact (.hxm)\n\n"
       "  hexmoe-compile models/examples/mixtral_layer.mlir --target=cpu -o layer.hxm\n"
       "  hexmoe-run layer.hxm --input=@hidden.npy ... --output=@out.npy\n\n"
-      "The artifact holds the launch plan of every function and one shared object per\n"
-      "CPU variant; the runtime picks the best variant the host supports.\n\n"
+      "The artifact holds the launch plan of every function and the code of each target:\n"
+      "one shared object per CPU variant (the runtime picks the best one the host\n"
+      "supports), OpenCL C for --target=opencl (run with hexmoe-run --device=opencl).\n\n"
       "An artifact is native code: to let a runtime load only yours, sign it:\n"
       "  hexmoe-compile --generate-key=release.key     (writes release.key, release.key.pub)\n"
       "  hexmoe-compile layer.mlir --sign=release.key -o layer.hxm\n"
@@ -159,6 +167,7 @@ int main(int argc, char **argv) {
   options.target = target;
   options.pipeline.weightType = weightType;
   options.source = inputFile;
+  options.dumpKernelsDir = dumpKernels;
   auto artifact = hexmoe::compiler::compileModule(*module, options);
   if (mlir::failed(artifact)) return 1;
   if (secretKey) {

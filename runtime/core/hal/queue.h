@@ -2,6 +2,7 @@
 #ifndef HEXMOE_RUNTIME_CORE_HAL_QUEUE_H_
 #define HEXMOE_RUNTIME_CORE_HAL_QUEUE_H_
 
+#include <cstddef>
 #include <cstdint>
 
 #include "runtime/base/status.h"
@@ -13,6 +14,7 @@ class Executable;
 struct DispatchArgs {
   void* const* bindings;   // Buffer::deviceAddress() of each binding
   const int64_t* dims;     // the function's dynamic sizes
+  size_t dimCount;         // how many there are
   int64_t workgroupCount;
 };
 

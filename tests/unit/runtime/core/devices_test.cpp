@@ -53,7 +53,7 @@ TEST(Devices, BadDeviceListsAndOptionsAreRefusedByName) {
   RuntimePtr rt;
   Result r = makeRuntimeOn("gpu:0", nullptr, rt);
   EXPECT_EQ(r.code, HEXMOE_STATUS_NOT_FOUND);
-  EXPECT_EQ(r.message, "no HAL driver named 'gpu' (built in: cpu)");
+  EXPECT_EQ(r.message.rfind("no HAL driver named 'gpu' (built in: cpu", 0), 0u) << r.message;
   r = makeRuntimeOn("cpu:0,cpu:0", nullptr, rt);
   EXPECT_EQ(r.message, "device cpu:0 is listed twice");
   r = makeRuntimeOn("cpu,,cpu:1", nullptr, rt);

@@ -1,0 +1,299 @@
+//===- OpenclKernels.cpp - OpenCL C for the kernel-level moe ops ----------===//
+//
+// Work split, one work-item per job: the router one token, the sort the whole
+// copy list, the grouped expert kernels one (expert, output row) pair over
+// all of that expert's token rows, so each weight row is read once per
+// dispatch; the combine one (token, column). Shapes are compile-time
+// constants in the source; only the token count is read from `dims`.
+// Indices are `long`: an expert tensor passes 2^31 elements on real models.
+//
+//===----------------------------------------------------------------------===//
+#include "targets/opencl/OpenclKernels.h"
+
+#include "compiler/Plan/Passes.h"
+#include "dialects/moe/IR/MoEOps.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <sstream>
+
+using namespace mlir;
+
+namespace hexmoe::opencl {
+namespace {
+
+std::string num(int64_t v) { return std::to_string(v) + "L"; }
+
+/// A float literal that round-trips.
+std::string flt(double v) {
+  std::ostringstream s;
+  s.precision(9);
+  s << std::scientific << static_cast<float>(v) << "f";
+  return s.str();
+}
+
+Type elementTypeOf(Value v) { return cast<RankedTensorType>(v.getType()).getElementType(); }
+int64_t staticDim(Value v, unsigned i) { return cast<RankedTensorType>(v.getType()).getDimSize(i); }
+
+/// The OpenCL C type a binding of element type `t` is passed as (bf16 as its
+/// bits).
+const char *clType(Type t) {
+  if (t.isBF16()) return "ushort";
+  if (t.isInteger(32)) return "int";
+  if (t.isInteger(64)) return "long";
+  return "float";
+}
+
+/// An expression loading element `index` of weight binding `mem` as float.
+std::string loadWeight(Type elementType, const std::string &mem, const std::string &index) {
+  if (elementType.isBF16()) return "hx_bf16(" + mem + "[" + index + "])";
+  return mem + "[" + index + "]";
+}
+
+/// The kernel's signature and the token count, for the bindings of `f`.
+class KernelWriter {
+public:
+  KernelWriter(func::FuncOp f, std::string &out) : f_(f), out_(out) {}
+
+  /// Writes `__kernel void name(...) {`, naming the bindings `names`, then
+  /// the workgroup id `wg` and `const long T = ...;` for the workload.
+  void open(ArrayRef<const char *> names) {
+    SmallVector<Type> types(f_.getArgumentTypes());
+    const size_t numArgs = types.size();
+    llvm::append_range(types, f_.getResultTypes());
+    out_ += "__kernel void " + f_.getName().str() + "(";
+    for (size_t i = 0; i < types.size(); ++i) {
+      const char *cv = i < numArgs ? "const " : "";
+      out_ += std::string("__global ") + cv + clType(cast<RankedTensorType>(types[i]).getElementType()) +
+              "* restrict " + names[i] + ", ";
+    }
+    out_ += "__global const long* restrict dims) {\n";
+    out_ += "  const long wg = get_global_id(0);\n";
+    auto workload = f_->getAttrOfType<moe::ExtentAttr>(compiler::kWorkloadAttr);
+    if (workload.isStatic())
+      out_ += "  const long W = " + num(workload.getStaticSize()) + ";\n";
+    else
+      out_ += "  const long W = dims[" + std::to_string(workload.getDim()) + "] * " + num(workload.getFactor()) +
+              ";\n";
+  }
+  void line(const std::string &text) { out_ += "  " + text + "\n"; }
+  void close() { out_ += "}\n\n"; }
+
+private:
+  func::FuncOp f_;
+  std::string &out_;
+};
+
+/// Activation of the gate value g: silu(g) = g / (1 + e^-g), gelu(g) =
+/// g/2 (1 + erf(g/√2)).
+std::string activation(bool gelu) {
+  return gelu ? "0.5f * g * (1.0f + erf(g * 0.70710678118654752f))" : "g / (1.0f + exp(-g))";
+}
+
+FailureOr<KernelLaunch> emitRouter(moe::RouterOp r, KernelWriter &w) {
+  const int64_t h = staticDim(r.getHidden(), 1), e = staticDim(r.getWeight(), 0);
+  const int64_t k = r.getTopK(), nGroup = r.getNGroup(), topkGroup = r.getTopkGroup();
+  const bool bias = static_cast<bool>(r.getBias());
+  const double scale = r.getRoutedScalingFactor().convertToDouble();
+  const Type wt = elementTypeOf(r.getWeight());
+  if (bias)
+    w.open({"hidden", "weight", "bias", "ids", "weights"});
+  else
+    w.open({"hidden", "weight", "ids", "weights"});
+  // W is the token count; one work-item per token.
+  w.line("if (wg >= W) return;");
+  w.line("const long tok = wg;");
+  w.line("float scores[" + num(e) + "], choice[" + num(e) + "];");
+  w.line("__global const float* x = hidden + tok * " + num(h) + ";");
+  w.line("for (long i = 0; i < " + num(e) + "; ++i) {");
+  w.line("  float acc = 0.0f;");
+  w.line("  for (long c = 0; c < " + num(h) + "; ++c) acc = fma(x[c], " +
+         loadWeight(wt, "weight", "i * " + num(h) + " + c") + ", acc);");
+  w.line("  scores[i] = acc;");
+  w.line("}");
+  if (r.getScoring() == moe::Scoring::sigmoid) {
+    w.line("for (long i = 0; i < " + num(e) + "; ++i) scores[i] = 1.0f / (1.0f + exp(-scores[i]));");
+  } else {
+    w.line("float top = -INFINITY;");
+    w.line("for (long i = 0; i < " + num(e) + "; ++i) top = fmax(top, scores[i]);");
+    w.line("float sum = 0.0f;");
+    w.line("for (long i = 0; i < " + num(e) + "; ++i) { scores[i] = exp(scores[i] - top); sum += scores[i]; }");
+    w.line("for (long i = 0; i < " + num(e) + "; ++i) scores[i] = scores[i] / sum;");
+  }
+  // The correction bias shifts selection, never the weights.
+  w.line("for (long i = 0; i < " + num(e) + "; ++i) choice[i] = scores[i]" + (bias ? " + bias[i]" : "") + ";");
+  if (nGroup > 1) {
+    // Group-limited selection (DeepSeek-V3): rate each group by its two best
+    // selection scores, keep the best topk_group groups, zero the rest.
+    const int64_t groupSize = e / nGroup;
+    w.line("float rating[" + num(nGroup) + "]; int keep[" + num(nGroup) + "];");
+    w.line("for (long g = 0; g < " + num(nGroup) + "; ++g) {");
+    w.line("  float b1 = -INFINITY, b2 = -INFINITY;");
+    w.line("  for (long j = 0; j < " + num(groupSize) + "; ++j) {");
+    w.line("    const float v = choice[g * " + num(groupSize) + " + j];");
+    w.line("    if (v > b1) { b2 = b1; b1 = v; } else if (v > b2) { b2 = v; }");
+    w.line("  }");
+    w.line(std::string("  rating[g] = ") + (groupSize >= 2 ? "b1 + b2" : "b1") + "; keep[g] = 0;");
+    w.line("}");
+    w.line("for (long n = 0; n < " + num(topkGroup) + "; ++n) {");
+    w.line("  long best = 0; float bv = -INFINITY;");
+    w.line("  for (long g = 0; g < " + num(nGroup) + "; ++g) if (rating[g] > bv) { bv = rating[g]; best = g; }");
+    w.line("  keep[best] = 1; rating[best] = -INFINITY;");
+    w.line("}");
+    w.line("for (long i = 0; i < " + num(e) + "; ++i) if (!keep[i / " + num(groupSize) + "]) choice[i] = 0.0f;");
+  }
+  // Top-k by repeated argmax (k is small), ties to the lower index.
+  w.line("float total = 0.0f;");
+  w.line("for (long j = 0; j < " + num(k) + "; ++j) {");
+  w.line("  long best = 0; float bv = -INFINITY;");
+  w.line("  for (long i = 0; i < " + num(e) + "; ++i) if (choice[i] > bv) { bv = choice[i]; best = i; }");
+  w.line("  ids[tok * " + num(k) + " + j] = (int)best;");
+  w.line("  weights[tok * " + num(k) + " + j] = scores[best];");
+  w.line("  total += scores[best];");
+  w.line("  choice[best] = -INFINITY;");
+  w.line("}");
+  if (r.getNormTopkProb() || scale != 1.0) {
+    std::string factor = flt(scale);
+    if (r.getNormTopkProb()) factor += " / (total + 1e-20f)";
+    w.line("const float factor = " + factor + ";");
+    w.line("for (long j = 0; j < " + num(k) + "; ++j) weights[tok * " + num(k) + " + j] *= factor;");
+  }
+  w.close();
+  return KernelLaunch{1, 1};
+}
+
+FailureOr<KernelLaunch> emitSort(moe::SortByExpertOp s, KernelWriter &w) {
+  const int64_t e = s.getNumExperts(), k = staticDim(s.getIds(), 1);
+  w.open({"ids", "offsets", "copies", "inverse"});
+  w.line("if (wg != 0) return;");
+  w.line("const long n = W * " + num(k) + ";");
+  w.line("int cursor[" + num(e) + "];");
+  w.line("for (long i = 0; i <= " + num(e) + "; ++i) offsets[i] = 0;");
+  // Ids outside [0, E) are dropped rather than written out of bounds.
+  w.line("for (long c = 0; c < n; ++c) { const int x = ids[c]; if (x >= 0 && x < " + num(e) +
+         ") offsets[x + 1] += 1; }");
+  w.line("for (long i = 0; i < " + num(e) + "; ++i) { cursor[i] = offsets[i]; offsets[i + 1] += offsets[i]; }");
+  // A stable counting sort: copies of one expert keep token order.
+  w.line("for (long c = 0; c < n; ++c) {");
+  w.line("  const int x = ids[c];");
+  w.line("  if (x < 0 || x >= " + num(e) + ") { inverse[c] = 0; continue; }");
+  w.line("  const int row = cursor[x]++;");
+  w.line("  copies[row] = (int)c; inverse[c] = row;");
+  w.line("}");
+  w.close();
+  return KernelLaunch{1, 0};
+}
+
+FailureOr<KernelLaunch> emitGateUp(moe::GroupedGateUpOp g, KernelWriter &w) {
+  const bool grouped = static_cast<bool>(g.getOffsets());
+  const int64_t rank = grouped ? 3 : 2;
+  const int64_t h = staticDim(g.getHidden(), 1), inter = staticDim(g.getGate(), rank - 2);
+  const int64_t e = grouped ? staticDim(g.getGate(), 0) : 1, k = g.getTopK();
+  const Type wt = elementTypeOf(g.getGate());
+  if (grouped)
+    w.open({"hidden", "gate", "up", "copies", "offsets", "out"});
+  else
+    w.open({"hidden", "gate", "up", "out"});
+  w.line("if (wg >= " + num(e * inter) + ") return;");
+  w.line("const long i = wg % " + num(inter) + ";");
+  if (grouped) {
+    w.line("const long expert = wg / " + num(inter) + ";");
+    w.line("const long begin = offsets[expert], end = offsets[expert + 1];");
+  } else {
+    // W is the token count.
+    w.line("const long expert = 0, begin = 0, end = W;");
+  }
+  w.line("const long base = (expert * " + num(inter) + " + i) * " + num(h) + ";");
+  w.line("for (long r = begin; r < end; ++r) {");
+  w.line(std::string("  const long token = ") + (grouped ? "copies[r] / " + num(k) : "r") + ";");
+  w.line("  __global const float* x = hidden + token * " + num(h) + ";");
+  w.line("  float g = 0.0f, u = 0.0f;");
+  w.line("  for (long c = 0; c < " + num(h) + "; ++c) {");
+  w.line("    g = fma(x[c], " + loadWeight(wt, "gate", "base + c") + ", g);");
+  w.line("    u = fma(x[c], " + loadWeight(wt, "up", "base + c") + ", u);");
+  w.line("  }");
+  w.line("  out[r * " + num(inter) + " + i] = (" + activation(g.getActivation() == moe::Activation::gelu) +
+         ") * u;");
+  w.line("}");
+  w.close();
+  return KernelLaunch{e * inter, 0};
+}
+
+FailureOr<KernelLaunch> emitDown(moe::GroupedDownOp d, KernelWriter &w) {
+  const bool grouped = static_cast<bool>(d.getOffsets());
+  const int64_t rank = grouped ? 3 : 2;
+  const int64_t h = staticDim(d.getDown(), rank - 2), inter = staticDim(d.getAct(), 1);
+  const int64_t e = grouped ? staticDim(d.getDown(), 0) : 1;
+  const Type wt = elementTypeOf(d.getDown());
+  if (grouped)
+    w.open({"act", "down", "offsets", "out"});
+  else
+    w.open({"act", "down", "out"});
+  w.line("if (wg >= " + num(e * h) + ") return;");
+  w.line("const long col = wg % " + num(h) + ";");
+  if (grouped) {
+    w.line("const long expert = wg / " + num(h) + ";");
+    w.line("const long begin = offsets[expert], end = offsets[expert + 1];");
+  } else {
+    // W is the row count.
+    w.line("const long expert = 0, begin = 0, end = W;");
+  }
+  w.line("const long base = (expert * " + num(h) + " + col) * " + num(inter) + ";");
+  w.line("for (long r = begin; r < end; ++r) {");
+  w.line("  __global const float* a = act + r * " + num(inter) + ";");
+  w.line("  float acc = 0.0f;");
+  w.line("  for (long c = 0; c < " + num(inter) + "; ++c) acc = fma(a[c], " + loadWeight(wt, "down", "base + c") +
+         ", acc);");
+  w.line("  out[r * " + num(h) + " + col] = acc;");
+  w.line("}");
+  w.close();
+  return KernelLaunch{e * h, 0};
+}
+
+FailureOr<KernelLaunch> emitCombine(moe::CombineOp c, KernelWriter &w) {
+  const int64_t h = staticDim(c.getExpertOut(), 1), k = staticDim(c.getWeights(), 1);
+  const bool shared = static_cast<bool>(c.getShared());
+  if (shared)
+    w.open({"expert_out", "inverse", "weights", "shared", "out"});
+  else
+    w.open({"expert_out", "inverse", "weights", "out"});
+  // W is the token count; one work-item per (token, column).
+  w.line("const long tok = wg / " + num(h) + ", col = wg % " + num(h) + ";");
+  w.line("if (tok >= W) return;");
+  w.line(std::string("float acc = ") + (shared ? "shared[tok * " + num(h) + " + col]" : "0.0f") + ";");
+  w.line("for (long j = 0; j < " + num(k) + "; ++j) {");
+  w.line("  const long copy = tok * " + num(k) + " + j;");
+  w.line("  acc = fma(weights[copy], expert_out[(long)inverse[copy] * " + num(h) + " + col], acc);");
+  w.line("}");
+  w.line("out[tok * " + num(h) + " + col] = acc;");
+  w.close();
+  return KernelLaunch{h, 1};
+}
+
+} // namespace
+
+const char *programPrelude() {
+  return "// OpenCL C generated by hexmoe-compile (target opencl).\n"
+         "// bf16 values travel as their 16 bits: the high half of an f32.\n"
+         "inline float hx_bf16(ushort bits) { return as_float(((uint)bits) << 16); }\n\n";
+}
+
+FailureOr<KernelLaunch> emitKernel(func::FuncOp f, std::string &source) {
+  Block &body = f.getBody().front();
+  if (!f->getAttrOfType<moe::ExtentAttr>(compiler::kWorkloadAttr) || body.getOperations().size() != 2)
+    return f.emitError("a kernel function holds one moe op and its return, with a #moe.extent workload");
+  KernelWriter w(f, source);
+  return llvm::TypeSwitch<Operation *, FailureOr<KernelLaunch>>(&body.front())
+      .Case<moe::RouterOp>([&](auto op) { return emitRouter(op, w); })
+      .Case<moe::SortByExpertOp>([&](auto op) { return emitSort(op, w); })
+      .Case<moe::GroupedGateUpOp>([&](auto op) { return emitGateUp(op, w); })
+      .Case<moe::GroupedDownOp>([&](auto op) { return emitDown(op, w); })
+      .Case<moe::CombineOp>([&](auto op) { return emitCombine(op, w); })
+      .Default([&](Operation *op) -> FailureOr<KernelLaunch> {
+        return op->emitOpError("is not supported by the opencl target");
+      });
+}
+
+} // namespace hexmoe::opencl
