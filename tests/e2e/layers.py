@@ -3,6 +3,36 @@ import numpy as np
 
 MIXTRAL = dict(name="mixtral", H=256, I=512, E=8, K=2, shared=0)
 DEEPSEEK = dict(name="deepseek_v3", H=256, I=128, E=32, K=8, shared=128)
+# Mixtral-shaped with no size a multiple of 4 or 8: every kernel's scalar tail.
+ODD = dict(name="mixtral_odd", H=54, I=38, E=6, K=2, shared=0)
+
+
+def mixtral_layer_mlir(model):
+    """A Mixtral-style layer of `model`'s sizes, as models/examples/mixtral_layer.mlir."""
+    h, i, e, k = model["H"], model["I"], model["E"], model["K"]
+    return f"""
+func.func @mixtral_layer(%hidden: tensor<?x{h}xf32>, %router: tensor<{e}x{h}xf32>,
+    %gate: tensor<{e}x{i}x{h}xf32>, %up: tensor<{e}x{i}x{h}xf32>,
+    %down: tensor<{e}x{h}x{i}xf32>) -> tensor<?x{h}xf32> {{
+  %out = moe.layer softmax %hidden, %router top_k {k} experts(%gate, %up, %down) {{norm_topk_prob}}
+      : (tensor<?x{h}xf32>, tensor<{e}x{h}xf32>, tensor<{e}x{i}x{h}xf32>, tensor<{e}x{i}x{h}xf32>,
+         tensor<{e}x{h}x{i}xf32>) -> tensor<?x{h}xf32>
+  return %out : tensor<?x{h}xf32>
+}}
+"""
+
+
+def mixtral_router_mlir(model):
+    """The router of mixtral_layer_mlir(model) alone."""
+    h, e, k = model["H"], model["E"], model["K"]
+    return f"""
+func.func @mixtral_router(%hidden: tensor<?x{h}xf32>, %router: tensor<{e}x{h}xf32>)
+    -> (tensor<?x{k}xi32>, tensor<?x{k}xf32>) {{
+  %ids, %weights = moe.router softmax %hidden, %router top_k {k} {{norm_topk_prob}}
+      : (tensor<?x{h}xf32>, tensor<{e}x{h}xf32>) -> (tensor<?x{k}xi32>, tensor<?x{k}xf32>)
+  return %ids, %weights : tensor<?x{k}xi32>, tensor<?x{k}xf32>
+}}
+"""
 
 
 def make_inputs(model, tokens, routing, seed):

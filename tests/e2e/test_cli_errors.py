@@ -186,7 +186,7 @@ def main():
                          b"//@hexmoe-abi mixtral_layer_0_router 1 2 1")
             expect("an edited ABI record", [abi, "--list"] + dev, False, "abi.hxm",
                    "mixtral_layer_0_router", "does not match its code", "workgroups per tile")
-            broken = edited("broken.hxm", b"acc = fma(x[c],", b"acc = fmz(x[c],")
+            broken = edited("broken.hxm", b"g8 = fma(a8,", b"g8 = fmz(a8,")
             expect("OpenCL C that does not build", [broken, "--list"] + dev, False, "broken.hxm",
                    "CL_BUILD_PROGRAM_FAILURE", "fmz")
     print(f"{passed} passed, {failed} failed")

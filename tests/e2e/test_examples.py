@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """End-to-end check of the example layers against the float64 reference.
 
-Compiles models/examples/{mixtral,deepseek_v3}_layer.mlir (f32 and bf16
-weights) and their routers with hexmoe-compile, runs them with hexmoe-run on
+Compiles models/examples/{mixtral,deepseek_v3}_layer.mlir and a Mixtral-shaped
+layer with odd sizes (layers.ODD: every kernel's scalar tails), f32 and bf16
+weights, and their routers with hexmoe-compile, runs them with hexmoe-run on
 seeded inputs for T in {1, 7, 64, 300} with uniform and skewed routing, under
 every CPU variant this host can run, and checks:
   - relative L2 error of the layer output < 1e-4 against reference.py,
@@ -107,9 +108,20 @@ def main():
     passed = failed = 0
     worst = {}
     with tempfile.TemporaryDirectory(prefix="hexmoe-e2e-") as work:
+        odd_layer = os.path.join(work, "mixtral_odd_layer.mlir")
+        odd_router = os.path.join(work, "mixtral_odd_router.mlir")
+        with open(odd_layer, "w") as f:
+            f.write(layers.mixtral_layer_mlir(layers.ODD))
+        with open(odd_router, "w") as f:
+            f.write(layers.mixtral_router_mlir(layers.ODD))
+        examples = os.path.join(ROOT, "models", "examples")
+        router_inputs = os.path.join(ROOT, "tests", "e2e", "inputs")
         for model, example, router_src in (
-                (layers.MIXTRAL, "mixtral_layer.mlir", "mixtral_router.mlir"),
-                (layers.DEEPSEEK, "deepseek_v3_layer.mlir", "deepseek_v3_router.mlir")):
+                (layers.MIXTRAL, os.path.join(examples, "mixtral_layer.mlir"),
+                 os.path.join(router_inputs, "mixtral_router.mlir")),
+                (layers.DEEPSEEK, os.path.join(examples, "deepseek_v3_layer.mlir"),
+                 os.path.join(router_inputs, "deepseek_v3_router.mlir")),
+                (layers.ODD, odd_layer, odd_router)):
             for weight_type in ("f32", "bf16"):
                 for variant in variants:
                     # The default artifact carries every variant and the run picks one
@@ -123,11 +135,10 @@ def main():
                         target = f"cpu:{isa}" if wide else "cpu"
                         if variant.startswith("opencl"):
                             target = "cpu,opencl"
-                        compile_model(opts.bin, os.path.join(ROOT, "models", "examples", example),
-                                      art, weight_type, target, 16 if wide else None)
-                        compile_model(opts.bin,
-                                      os.path.join(ROOT, "tests", "e2e", "inputs", router_src),
-                                      router_art, "f32", target, 16 if wide else None)
+                        compile_model(opts.bin, example, art, weight_type, target,
+                                      16 if wide else None)
+                        compile_model(opts.bin, router_src, router_art, "f32", target,
+                                      16 if wide else None)
                     for routing in ROUTINGS:
                         for t in tokens:
                             seed = 1000 * t + 10 * ROUTINGS.index(routing) + len(model["name"])

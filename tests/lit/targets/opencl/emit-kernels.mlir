@@ -9,6 +9,7 @@
 // RUN: not hexmoe-compile %examples/mixtral_layer.mlir --target=opencl:spirv -o %t.bad.hxm 2>&1 | FileCheck %s --check-prefix=VARIANT
 
 // MX: inline float hx_bf16(ushort bits)
+// MX: inline float hx_sum8(float8 v)
 // MX: __kernel void mixtral_layer_0_router(__global const float* restrict hidden, __global const float* restrict weight, __global int* restrict ids, __global float* restrict weights, __global const long* restrict dims)
 // MX:   const long W = dims[0] * 1L;
 // MX:   float top = -INFINITY;
@@ -18,6 +19,7 @@
 // MX: //@hexmoe-abi mixtral_layer_1_sort_by_expert 1 1 0 4
 // MX: __kernel void mixtral_layer_2_expert_gate_up(
 // MX:   if (wg >= 4096L) return;
+// MX:       g8 = fma(a8, (vload8(0, gate + base + c)), g8);
 // MX:   out[r * 512L + i] = (g / (1.0f + exp(-g))) * u;
 // MX: //@hexmoe-abi mixtral_layer_2_expert_gate_up 1 4096 0 6
 // MX: __kernel void mixtral_layer_3_expert_down(
@@ -30,7 +32,7 @@
 // DS:   for (long i = 0; i < 32L; ++i) choice[i] = scores[i] + bias[i];
 // DS:   float rating[8L]; int keep[8L];
 // DS: __kernel void deepseek_v3_layer_2_expert_gate_up({{.*}}__global const ushort* restrict gate,
-// DS:     g = fma(x[c], hx_bf16(gate[base + c]), g);
+// DS:       g8 = fma(a8, hx_bf16x8(vload8(0, gate + base + c)), g8);
 // DS: __kernel void {{.*}}combine({{.*}}__global const float* restrict shared,
 
 // VARIANT: error: unknown opencl variant 'spirv' (expected c)
