@@ -397,10 +397,13 @@ int run(const Options& o) {
     std::sort(ms.begin(), ms.end());
     hexmoe_device_info_t device;
     check(hexmoe_runtime_device_info(runtime.get(), hexmoe_module_default_device(module.get()), &device));
-    std::printf("%s: %d runs, median %.4f ms (min %.4f, p10 %.4f, p90 %.4f, max %.4f); %s, %d thread%s, %s\n",
+    // Host threads say something about CPU devices only.
+    const std::string threads = std::string(device.driver) == "cpu"
+                                    ? ", " + std::to_string(device.threads) + (device.threads == 1 ? " thread" : " threads")
+                                    : "";
+    std::printf("%s: %d runs, median %.4f ms (min %.4f, p10 %.4f, p90 %.4f, max %.4f); %s%s, %s\n",
                 fnName.c_str(), o.repeat, percentile(ms, 0.5), ms.front(), percentile(ms, 0.1), percentile(ms, 0.9),
-                ms.back(), device.name, device.threads, device.threads == 1 ? "" : "s",
-                hexmoe_module_cpu_variant(module.get()));
+                ms.back(), device.name, threads.c_str(), hexmoe_module_cpu_variant(module.get()));
   }
 
   if (o.profile) printProfile(fn);
