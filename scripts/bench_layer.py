@@ -62,19 +62,6 @@ def wait_idle(limit=0.10, tries=20):
     return False
 
 
-def mixtral_mlir(h, i, e, k):
-    return f"""
-func.func @mixtral_layer(%hidden: tensor<?x{h}xf32>, %router: tensor<{e}x{h}xf32>,
-    %gate: tensor<{e}x{i}x{h}xf32>, %up: tensor<{e}x{i}x{h}xf32>,
-    %down: tensor<{e}x{h}x{i}xf32>) -> tensor<?x{h}xf32> {{
-  %out = moe.layer softmax %hidden, %router top_k {k} experts(%gate, %up, %down) {{norm_topk_prob}}
-      : (tensor<?x{h}xf32>, tensor<{e}x{h}xf32>, tensor<{e}x{i}x{h}xf32>, tensor<{e}x{i}x{h}xf32>,
-         tensor<{e}x{h}x{i}xf32>) -> tensor<?x{h}xf32>
-  return %out : tensor<?x{h}xf32>
-}}
-"""
-
-
 def hexmoe_ms(bindir, art, paths, threads, reps):
     cmd = [os.path.join(bindir, "hexmoe-run"), art] + [f"--input=@{p}" for p in paths] + [
         f"--repeat={reps}", f"--threads={threads}", "--output=@/dev/null"]
@@ -227,14 +214,14 @@ def main():
                           f"| {flops / ours / 1e6:.1f} | {flops / blas_ms / 1e6:.1f} |")
 
         # Quarter-size Mixtral at T=1: bandwidth-bound decode.
-        h, i, e, k = 1024, 3584, 8, 2
+        model = layers.QUARTER
+        h, i, e, k = model["H"], model["I"], model["E"], model["K"]
         src = os.path.join(work, "mixtral_quarter.mlir")
         with open(src, "w") as f:
-            f.write(mixtral_mlir(h, i, e, k))
+            f.write(layers.mixtral_layer_mlir(model))
         art = os.path.join(work, "mixtral_quarter.hxm")
         subprocess.run([os.path.join(opts.bin, "hexmoe-compile"), src, "-o", art, "--quiet"],
                        check=True)
-        model = dict(name="mixtral-quarter", H=h, I=i, E=e, K=k, shared=0)
         arrays = layers.make_inputs(model, 1, "uniform", 11)
         ours, theirs, ratios, skipped = compare(opts.bin, art, arrays,
                                                 lambda *a: reference.mixtral_layer(*a)[0],

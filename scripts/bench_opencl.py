@@ -25,7 +25,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import layers  # noqa: E402
-from bench_layer import cpu_model, mixtral_mlir, wait_idle  # noqa: E402
+from bench_layer import cpu_model, wait_idle  # noqa: E402
 
 
 def run_ms(bindir, art, paths, device, threads, reps):
@@ -96,14 +96,14 @@ def main():
                     cpu, ocl, r = pairs(opts.bin, art, arrays, work, opts)
                     print(f"| {model['name']} | {wt} | {t} | {cpu:.3f} | {ocl:.3f} | "
                           f"{np.median(r):.2f}x ({min(r):.2f}..{max(r):.2f}) |")
-        h, i, e, k = 1024, 3584, 8, 2
+        model = layers.QUARTER
+        h, i, k = model["H"], model["I"], model["K"]
         src = os.path.join(work, "mixtral_quarter.mlir")
         with open(src, "w") as f:
-            f.write(mixtral_mlir(h, i, e, k))
+            f.write(layers.mixtral_layer_mlir(model))
         art = os.path.join(work, "mixtral_quarter.hxm")
         subprocess.run([os.path.join(opts.bin, "hexmoe-compile"), src, "--target=cpu,opencl", "-o", art,
                         "--quiet"], check=True)
-        model = dict(name="mixtral-quarter", H=h, I=i, E=e, K=k, shared=0)
         arrays = layers.make_inputs(model, 1, "uniform", 11)
         cpu, ocl, r = pairs(opts.bin, art, arrays, work, opts)
         print(f"| mixtral quarter (H 1024, I 3584, E 8, top-2) | f32 | 1 | {cpu:.3f} | {ocl:.3f} | "

@@ -5,6 +5,8 @@ MIXTRAL = dict(name="mixtral", H=256, I=512, E=8, K=2, shared=0)
 DEEPSEEK = dict(name="deepseek_v3", H=256, I=128, E=32, K=8, shared=128)
 # Mixtral-shaped with no size a multiple of 4 or 8: every kernel's scalar tail.
 ODD = dict(name="mixtral_odd", H=54, I=38, E=6, K=2, shared=0)
+# A quarter-size Mixtral layer (352 MB of f32 experts): the benchmarks' decode case.
+QUARTER = dict(name="mixtral-quarter", H=1024, I=3584, E=8, K=2, shared=0)
 
 
 def mixtral_layer_mlir(model):
