@@ -157,8 +157,10 @@ Launch emitRouter(KernelBuilder &kb, const RouterSpec &s) {
     });
 
     // Group-limited selection (DeepSeek-V3): rate each group by its two best
-    // selection scores, keep the best topk_group groups, and zero the rest
-    // (as Hugging Face's DeepseekV3MoE does).
+    // selection scores, keep the best topk_group groups, and mask the experts
+    // of the rest with -inf (DeepSeek's reference inference code and
+    // transformers 5; a 0.0 fill would let discarded experts beat kept ones
+    // whose biased scores are negative).
     if (s.nGroup > 1) {
       const int64_t groupSize = e / s.nGroup;
       kb.loop(kb.idx(0), kb.idx(s.nGroup), kb.idx(1), [&](Value g) {
@@ -184,7 +186,7 @@ Launch emitRouter(KernelBuilder &kb, const RouterSpec &s) {
       kb.loop(kb.idx(0), kb.idx(e), kb.idx(1), [&](Value i) {
         Value keep = kb.load(groupKeep, kb.divIdx(i, kb.idx(groupSize)));
         Value kept = cmpGt(kb, keep, kb.f32(0.5));
-        kb.store(select(kb, kept, kb.load(choice, i), kb.f32(0.0)), choice, i);
+        kb.store(select(kb, kept, kb.load(choice, i), negInf(kb)), choice, i);
       });
     }
 

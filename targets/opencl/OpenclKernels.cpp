@@ -151,7 +151,8 @@ FailureOr<KernelLaunch> emitRouter(moe::RouterOp r, KernelWriter &w) {
   w.line("for (long i = 0; i < " + num(e) + "; ++i) choice[i] = scores[i]" + (bias ? " + bias[i]" : "") + ";");
   if (nGroup > 1) {
     // Group-limited selection (DeepSeek-V3): rate each group by its two best
-    // selection scores, keep the best topk_group groups, zero the rest.
+    // selection scores, keep the best topk_group groups, mask the rest's
+    // experts with -inf (never 0.0: kept scores may be negative).
     const int64_t groupSize = e / nGroup;
     w.line("float rating[" + num(nGroup) + "]; int keep[" + num(nGroup) + "];");
     w.line("for (long g = 0; g < " + num(nGroup) + "; ++g) {");
@@ -167,7 +168,7 @@ FailureOr<KernelLaunch> emitRouter(moe::RouterOp r, KernelWriter &w) {
     w.line("  for (long g = 0; g < " + num(nGroup) + "; ++g) if (rating[g] > bv) { bv = rating[g]; best = g; }");
     w.line("  keep[best] = 1; rating[best] = -INFINITY;");
     w.line("}");
-    w.line("for (long i = 0; i < " + num(e) + "; ++i) if (!keep[i / " + num(groupSize) + "]) choice[i] = 0.0f;");
+    w.line("for (long i = 0; i < " + num(e) + "; ++i) if (!keep[i / " + num(groupSize) + "]) choice[i] = -INFINITY;");
   }
   // Top-k by repeated argmax (k is small), ties to the lower index.
   w.line("float total = 0.0f;");

@@ -42,7 +42,8 @@ def make_inputs(model, tokens, routing, seed):
 
     routing: "uniform" (random router, roughly even load) or "skewed" (one
     hot expert pulls most tokens, a second one many; for DeepSeek-V3 the
-    correction bias also favours a few experts).
+    correction bias also favours a few experts) or, for layers with a
+    correction bias, "negative_bias" (-1.5 on three of every four experts).
     """
     rng = np.random.default_rng(seed)
     H, I, E = model["H"], model["I"], model["E"]
@@ -56,6 +57,12 @@ def make_inputs(model, tokens, routing, seed):
         router[0] += (2.0 * v).astype(np.float32)
         router[E // 2 + 1] += (1.0 * v).astype(np.float32)
         bias[[3, E - 1]] += 0.3
+    elif routing == "negative_bias":
+        # Three of every four experts get a correction bias of -1.5, so most
+        # selection scores in the kept groups are negative: discarded groups
+        # must be masked with -inf, not 0.0, or their experts win.
+        for g in range(0, E, 4):
+            bias[g + 1:g + 4] = -1.5
     elif routing != "uniform":
         raise ValueError(routing)
     gate = (rng.standard_normal((E, I, H)) / np.sqrt(H)).astype(np.float32)

@@ -34,7 +34,9 @@ def deepseek_router(hidden, router, bias, top_k=8, n_group=8, topk_group=4,
     group_mask.scatter_(1, group_idx, 1)
     score_mask = (group_mask.unsqueeze(-1)
                   .expand(-1, n_group, n_experts // n_group).reshape(-1, n_experts))
-    choice = choice.masked_fill(~score_mask.bool(), 0.0)
+    # Discarded groups are masked with -inf (DeepSeek's inference code,
+    # transformers 5), never 0.0: kept biased scores may be negative.
+    choice = choice.masked_fill(~score_mask.bool(), float("-inf"))
     ids = torch.topk(choice, k=top_k, dim=-1, sorted=False)[1]
     weights = scores.gather(1, ids)
     if norm_topk_prob:

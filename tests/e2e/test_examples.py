@@ -4,8 +4,10 @@
 Compiles models/examples/{mixtral,deepseek_v3}_layer.mlir and a Mixtral-shaped
 layer with odd sizes (layers.ODD: every kernel's scalar tails), f32 and bf16
 weights, and their routers with hexmoe-compile, runs them with hexmoe-run on
-seeded inputs for T in {1, 7, 64, 300} with uniform and skewed routing, under
-every CPU variant this host can run, and checks:
+seeded inputs for T in {1, 7, 64, 300} with uniform and skewed routing (and,
+for the DeepSeek-V3 layer, negative biased scores that only -inf masking of
+discarded groups routes right, T=16 too), under every CPU variant this host
+can run, and checks:
   - relative L2 error of the layer output < 1e-4 against reference.py,
   - the same selected experts per token, and their weights to 1e-5.
 bf16 runs compare with a reference that uses the same bf16-rounded weights.
@@ -30,6 +32,9 @@ import reference  # noqa: E402
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 TOKENS = [1, 7, 64, 300]
 ROUTINGS = ["uniform", "skewed"]
+# Layers with a correction bias also run with negative biased scores (T=16 as
+# well), where group-limited routing must mask discarded groups with -inf.
+BIAS_ROUTINGS = ["negative_bias"]
 TOLERANCE = 1e-4
 
 
@@ -139,9 +144,10 @@ def main():
                                       16 if wide else None)
                         compile_model(opts.bin, router_src, router_art, "f32", target,
                                       16 if wide else None)
-                    for routing in ROUTINGS:
-                        for t in tokens:
-                            seed = 1000 * t + 10 * ROUTINGS.index(routing) + len(model["name"])
+                    routings = ROUTINGS + (BIAS_ROUTINGS if model["shared"] else [])
+                    for routing in routings:
+                        for t in (tokens + [16] if routing in BIAS_ROUTINGS else tokens):
+                            seed = 1000 * t + 10 * routings.index(routing) + len(model["name"])
                             arrays = layers.make_inputs(model, t, routing, seed)
                             ref_arrays = list(arrays)
                             if weight_type == "bf16":

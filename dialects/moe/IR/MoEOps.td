@@ -26,7 +26,7 @@ def MoE_RouterOp : MoE_Op<"router", [Pure]> {
     DeepSeek-V3 group-limited routing: with `n_group` > 1 the E experts form
     `n_group` equal groups; each group is rated by the sum of its two best
     selection scores, the best `topk_group` groups are kept, and the top-k
-    experts are chosen among those. The optional `bias` (`[E]`, DeepSeek-V3's
+    experts are chosen among those only (the others are masked with -inf). The optional `bias` (`[E]`, DeepSeek-V3's
     `e_score_correction_bias`) is added to the scores for selection only; the
     returned weights are the unbiased scores of the chosen experts.
 
