@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/scheduler/json_fields.h"
+#include "runtime/base/json_fields.h"
 #include "runtime/scheduler/model.h"
 #include "runtime/base/status.h"
 

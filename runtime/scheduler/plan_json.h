@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "runtime/scheduler/json_fields.h"
+#include "runtime/base/json_fields.h"
 #include "runtime/scheduler/plan.h"
 
 namespace hexmoe::scheduler {

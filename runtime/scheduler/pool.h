@@ -9,7 +9,7 @@
 
 #include "runtime/scheduler/device_presets.h"
 #include "runtime/scheduler/dtype.h"
-#include "runtime/scheduler/json_fields.h"
+#include "runtime/base/json_fields.h"
 #include "runtime/base/status.h"
 
 namespace hexmoe::scheduler {

@@ -1,4 +1,4 @@
-#include "runtime/scheduler/json_fields.h"
+#include "runtime/base/json_fields.h"
 
 #include <cmath>
 #include <cstdint>
@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace hexmoe::scheduler {
+namespace hexmoe {
 
 /// `source:line:column` of byte `offset` in `text` (both from 1).
 static std::string positionIn(const std::string& text, const std::string& source, size_t offset) {
@@ -258,4 +258,4 @@ Status JsonFields::onlyKnown(std::initializer_list<const char*> known) const {
   return okStatus();
 }
 
-}  // namespace hexmoe::scheduler
+}  // namespace hexmoe

@@ -1,10 +1,11 @@
-// Checked reading of JSON input files (pools, traces, calibrations, plans).
+// Checked reading of JSON input files (the scheduler's pools, traces,
+// calibrations and plans; models' config.json).
 //
 // Every error names the file and the JSON path of the offending field, e.g.
 // `pool.json: devices[2].memory_gb: expected a positive number, got -4`, so a
-// user can fix a hand-written file without reading the scheduler's source.
-#ifndef HEXMOE_RUNTIME_SCHEDULER_JSON_FIELDS_H_
-#define HEXMOE_RUNTIME_SCHEDULER_JSON_FIELDS_H_
+// user can fix a hand-written file without reading the source.
+#ifndef HEXMOE_RUNTIME_BASE_JSON_FIELDS_H_
+#define HEXMOE_RUNTIME_BASE_JSON_FIELDS_H_
 
 #include <cstdint>
 #include <initializer_list>
@@ -14,15 +15,15 @@
 
 #include "runtime/base/status.h"
 
-namespace hexmoe::scheduler {
+namespace hexmoe {
 
 using Json = nlohmann::json;
 
-/// Documents nest no deeper than this (a plan, the deepest, needs 6 levels).
+/// Documents nest no deeper than this (a scheduler plan, the deepest read, needs 6 levels).
 /// Checked before parsing, so nothing deeper is ever built or re-serialised.
 constexpr int kMaxJsonDepth = 64;
 /// Numbers read without a tighter bound of their own: no quantity in the
-/// scheduler's documents comes near it in its unit (bytes, FLOPs, tokens).
+/// documents read comes near it in its unit (bytes, FLOPs, tokens).
 constexpr double kMaxJsonNumber = 1e15;
 /// Integers read without a tighter bound: every integer up to here is exact
 /// in a double, as JSON numbers are.
@@ -107,6 +108,6 @@ Status checkJsonNumber(const std::string& source, const std::string& path, const
 Status checkJsonInteger(const std::string& source, const std::string& path, const Json& value,
                         int64_t min_value, int64_t max_value, int64_t* out);
 
-}  // namespace hexmoe::scheduler
+}  // namespace hexmoe
 
-#endif  // HEXMOE_RUNTIME_SCHEDULER_JSON_FIELDS_H_
+#endif  // HEXMOE_RUNTIME_BASE_JSON_FIELDS_H_
