@@ -6,7 +6,9 @@
 #include "dialects/moe/IR/MoEDialect.h"
 #include "dialects/moe/IR/MoEOps.h"
 
+#include "models/weights/checkpoint.h"
 #include "runtime/schema/artifact_file.h"
+#include "runtime/schema/weight_digest.h"
 #include "artifact_generated.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -20,6 +22,9 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <cstring>
+#include <optional>
 
 namespace hexmoe::compiler {
 namespace fb = hexmoe::schema;
@@ -46,9 +51,117 @@ fb::BufferKind bufferKindOf(moe::BufferKind k) {
   switch (k) {
   case moe::BufferKind::argument: return fb::BufferKind_argument;
   case moe::BufferKind::result: return fb::BufferKind_result;
+  case moe::BufferKind::weight: return fb::BufferKind_weight;
   case moe::BufferKind::transient: break;
   }
   return fb::BufferKind_transient;
+}
+
+/// A checkpoint tensor the module's functions bind, once per name.
+struct WeightUse {
+  std::string name;
+  Type elementType;
+  SmallVector<int64_t> shape;
+};
+
+/// The checkpoint dtype that is `t` as it is, or none.
+std::optional<weights::DType> checkpointTypeOf(Type t) {
+  if (t.isF32()) return weights::DType::kF32;
+  if (t.isBF16()) return weights::DType::kBF16;
+  if (t.isInteger(32)) return weights::DType::kI32;
+  if (t.isInteger(64)) return weights::DType::kI64;
+  return std::nullopt;
+}
+
+/// "f32", unquoted, for messages.
+std::string typeName(Type t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  t.print(os);
+  return s;
+}
+
+/// f32 → bf16, rounding to nearest even (NaN stays NaN).
+uint16_t toBf16(float v) {
+  uint32_t bits;
+  std::memcpy(&bits, &v, 4);
+  if ((bits & 0x7fffffff) > 0x7f800000) return static_cast<uint16_t>((bits >> 16) | 0x40);
+  bits += 0x7fff + ((bits >> 16) & 1);
+  return static_cast<uint16_t>(bits >> 16);
+}
+
+/// Builds Artifact.weights from the checkpoint: references (file, offset,
+/// length, SHA-256) or, with embedWeights, the bytes in the type the
+/// function takes.
+FailureOr<flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::Weight>>>>
+writeWeights(ModuleOp module, flatbuffers::FlatBufferBuilder &fbb, const std::vector<WeightUse> &uses,
+             const CompileOptions &options, std::string &weightsDir) {
+  if (uses.empty()) return fbb.CreateVector(std::vector<flatbuffers::Offset<fb::Weight>>());
+  if (options.weightsDir.empty())
+    return mlir::emitError(module.getLoc()) << "the module takes " << uses.size() << " weight(s) from a checkpoint ('"
+                              << uses.front().name << "', ...), but no --weights=DIR names the checkpoint";
+  auto ckpt = weights::Checkpoint::open(options.weightsDir);
+  if (!ckpt.ok()) return mlir::emitError(module.getLoc()) << ckpt.status().message();
+  SmallString<256> absolute(options.weightsDir);
+  llvm::sys::fs::make_absolute(absolute);
+  llvm::sys::path::remove_dots(absolute, /*remove_dot_dot=*/true);
+  weightsDir = absolute.str().str();
+  const std::string prefix = options.weightsDir + "/";
+
+  std::vector<flatbuffers::Offset<fb::Weight>> out;
+  for (const WeightUse &use : uses) {
+    const weights::CheckpointTensor *t = (*ckpt)->find(use.name);
+    if (!t) return mlir::emitError(module.getLoc()) << options.weightsDir << ": the checkpoint has no tensor '" << use.name << "'";
+    const weights::TensorInfo &info = *t->info;
+    if (ArrayRef<int64_t>(info.shape) != ArrayRef<int64_t>(use.shape)) {
+      std::string want;
+      for (int64_t d : use.shape) want += (want.empty() ? "" : ", ") + std::to_string(d);
+      return mlir::emitError(module.getLoc()) << options.weightsDir << ": tensor '" << use.name << "' is " << info.describe()
+                                << ", the function takes [" << want << "] " << typeName(use.elementType);
+    }
+    const std::optional<weights::DType> same = checkpointTypeOf(use.elementType);
+    const bool convert = !same || *same != info.dtype;
+    if (convert && (!options.embedWeights || !weights::isFloating(info.dtype) ||
+                    !(use.elementType.isF32() || use.elementType.isBF16())))
+      return mlir::emitError(module.getLoc()) << options.weightsDir << ": tensor '" << use.name << "' is " << info.describe()
+                                << " in the checkpoint, but the function takes " << typeName(use.elementType)
+                                << (weights::isFloating(info.dtype)
+                                        ? " (match it: --weight-type=bf16 retypes expert weights; or convert it "
+                                          "into the artifact with --embed-weights)"
+                                        : "");
+    const auto name = fbb.CreateString(use.name);
+    const auto shape = fbb.CreateVector(use.shape.data(), use.shape.size());
+    const auto type = elementTypeOf(use.elementType);
+    if (!options.embedWeights) {
+      std::string file = t->shard->path();
+      if (file.compare(0, prefix.size(), prefix) == 0) file = file.substr(prefix.size());
+      const schema::Sha256 digest = schema::sha256(t->bytes(), info.byteSize);
+      out.push_back(fb::CreateWeight(fbb, name, type, shape, fbb.CreateString(file), info.offset, info.byteSize,
+                                     fbb.CreateVector(digest.data(), digest.size())));
+      continue;
+    }
+    std::vector<uint8_t> bytes;
+    if (!convert) {
+      bytes.assign(t->bytes(), t->bytes() + info.byteSize);
+    } else {
+      std::vector<float> values(static_cast<size_t>(info.elementCount()));
+      weights::convertToF32(info.dtype, t->bytes(), values.size(), values.data());
+      if (use.elementType.isF32()) {
+        bytes.resize(values.size() * 4);
+        std::memcpy(bytes.data(), values.data(), bytes.size());
+      } else {
+        bytes.resize(values.size() * 2);
+        for (size_t i = 0; i < values.size(); ++i) {
+          const uint16_t b = toBf16(values[i]);
+          std::memcpy(bytes.data() + 2 * i, &b, 2);
+        }
+      }
+    }
+    fbb.ForceVectorAlignment(bytes.size(), 1, 64);
+    const auto data = fbb.CreateVector(bytes);
+    out.push_back(fb::CreateWeight(fbb, name, type, shape, 0, 0, bytes.size(), 0, data));
+  }
+  return fbb.CreateVector(out);
 }
 
 /// Serialises the module's launch plans and the target's executables.
@@ -82,6 +195,8 @@ FailureOr<std::vector<uint8_t>> writeArtifact(ModuleOp module, const TargetResul
   }
 
   std::vector<flatbuffers::Offset<fb::Function>> functions;
+  std::vector<WeightUse> weightUses;
+  llvm::StringMap<int32_t> weightIndex;
   for (auto plan : module.getOps<moe::LaunchPlanOp>()) {
     std::vector<std::string> dims;
     for (Attribute d : plan.getDims()) dims.push_back(cast<StringAttr>(d).str());
@@ -90,9 +205,23 @@ FailureOr<std::vector<uint8_t>> writeArtifact(ModuleOp module, const TargetResul
     for (Operation &op : plan.getBody().front()) {
       if (auto b = dyn_cast<moe::PlanBufferOp>(op)) {
         std::vector<fb::Extent> shape;
-        for (auto e : b.getShape().getAsRange<moe::ExtentAttr>()) shape.push_back(extentOf(e));
+        SmallVector<int64_t> sizes;
+        for (auto e : b.getShape().getAsRange<moe::ExtentAttr>()) {
+          shape.push_back(extentOf(e));
+          sizes.push_back(e.getStaticSize());
+        }
+        int32_t index = static_cast<int32_t>(b.getIndex());
+        if (b.getKind() == moe::BufferKind::weight) {
+          // One artifact weight per tensor name, shared by every function.
+          auto [it, added] = weightIndex.try_emplace(b.getName(), static_cast<int32_t>(weightUses.size()));
+          if (added) weightUses.push_back({b.getName().str(), b.getElementType(), sizes});
+          const WeightUse &use = weightUses[it->second];
+          if (use.elementType != b.getElementType() || use.shape != sizes)
+            return b.emitError() << "weight '" << b.getName() << "' is taken with two types or shapes";
+          index = it->second;
+        }
         buffers.push_back(fb::CreateBuffer(fbb, fbb.CreateString(b.getName().str()), bufferKindOf(b.getKind()),
-                                           static_cast<int32_t>(b.getIndex()), elementTypeOf(b.getElementType()),
+                                           index, elementTypeOf(b.getElementType()),
                                            fbb.CreateVectorOfStructs(shape)));
         continue;
       }
@@ -130,9 +259,13 @@ FailureOr<std::vector<uint8_t>> writeArtifact(ModuleOp module, const TargetResul
     executables.push_back(fb::CreateExecutable(fbb, fbb.CreateString(e.format), fbb.CreateString(e.name),
                                                fbb.CreateVectorOfStrings(e.requirements), launchVector, data));
   }
+  std::string weightsDir;
+  auto weightTable = writeWeights(module, fbb, weightUses, options, weightsDir);
+  if (failed(weightTable)) return failure();
   auto root = fb::CreateArtifact(fbb, fbb.CreateString("hexmoe-compile 0.1"),
                                  fbb.CreateString(options.source), fbb.CreateVector(functions),
-                                 fbb.CreateVector(kernels), fbb.CreateVector(executables));
+                                 fbb.CreateVector(kernels), fbb.CreateVector(executables),
+                                 weightsDir.empty() ? 0 : fbb.CreateString(weightsDir), *weightTable);
   fb::FinishArtifactBuffer(fbb, root);
   return schema::wrapArtifact(fbb.GetBufferPointer(), fbb.GetSize());
 }

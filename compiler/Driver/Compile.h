@@ -19,6 +19,13 @@ struct CompileOptions {
   /// When set, every executable's code is also written to this directory as
   /// <format><ext> (.so for CPU shared objects, .cl for OpenCL C).
   std::string dumpKernelsDir;
+  /// The checkpoint directory (safetensors) that `moe.weight` arguments
+  /// name tensors of. The artifact refers to each tensor there by file,
+  /// offset, length and SHA-256, or carries it with embedWeights.
+  std::string weightsDir;
+  /// Copies the weights into the artifact (converting a checkpoint dtype to
+  /// the function's, e.g. bf16 to f32), so it runs without the checkpoint.
+  bool embedWeights = false;
   MoEPipelineOptions pipeline;
   /// Recorded in the artifact.
   std::string source;

@@ -19,6 +19,10 @@ namespace hexmoe::compiler {
 inline constexpr const char *kWorkloadAttr = "moe.workload";
 /// On a kernel function: per binding, the array of #moe.extent it has.
 inline constexpr const char *kBindingsAttr = "moe.bindings";
+/// On a function argument: the checkpoint tensor it is ("model.norm.weight").
+/// The plan makes it a weight buffer, which the runtime binds from the
+/// checkpoint (or the artifact); callers never pass it.
+inline constexpr const char *kWeightAttr = "moe.weight";
 
 /// The artifact's ElementType number of a tensor element type (f32 0, bf16 1,
 /// i32 2, i64 3; Compile.cpp checks they agree), as kernel ABI records hold it.

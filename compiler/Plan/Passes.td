@@ -13,7 +13,10 @@ def MoEPlanLaunches : Pass<"moe-plan-launches", "::mlir::ModuleOp"> {
     `moe.grouped_down`, `moe.combine`):
 
     - each argument, result and intermediate tensor gets one buffer whose
-      extents are static or a multiple of the dynamic token count T;
+      extents are static or a multiple of the dynamic token count T; an
+      argument marked `moe.weight = "<tensor>"` becomes a weight buffer
+      (static, named by the checkpoint tensor, bound by the runtime), and
+      the other arguments are renumbered from 0;
     - each op moves into a kernel function of its own,
       `@<function>_<n>_<kind>`, marked with the workload it covers
       (`moe.workload`) and each binding's extents (`moe.bindings`), whose arguments are the op's operands and whose

@@ -70,16 +70,31 @@ private:
 };
 
 LogicalResult FunctionPlanner::addArguments() {
+  int64_t arguments = 0, weights = 0;
   for (BlockArgument arg : func_.getArguments()) {
     auto type = dyn_cast<RankedTensorType>(arg.getType());
     if (!type)
       return func_.emitError() << "argument " << arg.getArgNumber() << " must be a ranked tensor, got "
                                << arg.getType();
     Buffer buf;
+    // `moe.weight = "<tensor>"`: a constant of the checkpoint, bound by the
+    // runtime, not passed by callers.
+    auto weightAttr = func_.getArgAttrOfType<StringAttr>(arg.getArgNumber(), compiler::kWeightAttr);
     auto nameAttr = func_.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "moe.name");
-    buf.name = nameAttr ? nameAttr.str() : "arg" + std::to_string(arg.getArgNumber());
-    buf.kind = BufferKind::argument;
-    buf.index = arg.getArgNumber();
+    if (weightAttr) {
+      if (!type.hasStaticShape())
+        return func_.emitError() << "argument " << arg.getArgNumber() << " is weight '" << weightAttr.getValue()
+                                 << "', which must have a static shape, got " << type;
+      if (weightAttr.getValue().empty())
+        return func_.emitError() << "argument " << arg.getArgNumber() << ": moe.weight names no tensor";
+      buf.name = weightAttr.str();
+      buf.kind = BufferKind::weight;
+      buf.index = weights++;
+    } else {
+      buf.name = nameAttr ? nameAttr.str() : "arg" + std::to_string(arg.getArgNumber());
+      buf.kind = BufferKind::argument;
+      buf.index = arguments++;
+    }
     buf.elementType = type.getElementType();
     for (int64_t d : type.getShape()) {
       if (!ShapedType::isDynamic(d)) {

@@ -453,6 +453,31 @@ hexmoe_status_t hexmoe_module_load_file(hexmoe_runtime_t* runtime, const char* p
   });
 }
 
+void hexmoe_module_options_init(hexmoe_module_options_t* options) {
+  if (!options) return;
+  options->weights_dir = nullptr;
+  options->verify_weights = 1;
+}
+
+hexmoe_status_t hexmoe_module_load_file_with_options(hexmoe_runtime_t* runtime, const char* path,
+                                                     const hexmoe_module_options_t* options,
+                                                     hexmoe_module_t** out_module) {
+  return guarded([&]() -> Status {
+    if (!runtime) return nullArgument("runtime");
+    if (!path) return nullArgument("path");
+    if (!out_module) return nullArgument("out_module");
+    hexmoe::ModuleOptions opts;
+    if (options) {
+      opts.weightsDir = options->weights_dir ? options->weights_dir : "";
+      opts.verifyWeights = options->verify_weights != 0;
+    }
+    HEXMOE_ASSIGN_OR_RETURN(Ref<Module> module,
+                            Module::loadFile(Ref<Runtime>::share(unwrap(runtime)), path, opts));
+    *out_module = wrap(module.detach());
+    return hexmoe::okStatus();
+  });
+}
+
 hexmoe_status_t hexmoe_module_load_memory(hexmoe_runtime_t* runtime, const void* data, size_t size,
                                           const char* name, hexmoe_module_t** out_module) {
   return guarded([&]() -> Status {

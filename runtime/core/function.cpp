@@ -71,6 +71,10 @@ StatusOr<std::unique_ptr<Function>> Function::build(const schema::Function& fn, 
       for (const schema::Extent* e : *buf->shape())
         decl.extents.push_back(hexmoe_extent_t{e->static_size(), e->dim(), e->factor()});
     }
+    if (buf->kind() == schema::BufferKind_weight) {  // the verifier checked the index
+      f->weights_.push_back({static_cast<int>(b), buf->index()});
+      continue;
+    }
     if (buf->kind() == schema::BufferKind_transient) {
       if (decl.name.empty()) decl.name = "transient" + std::to_string(b);
       f->transients_.push_back(std::move(decl));
@@ -234,6 +238,12 @@ Status Function::invokeOn(size_t deviceIndex, Tensor* const* inputs, size_t inpu
   for (size_t i = 0; i < arguments_.size(); ++i) {
     if (!device.canBind(inputs[i]->buffer())) return unbindable(*inputs[i], argumentLabel(i));
     bufferAddresses_[arguments_[i].buffer] = inputs[i]->buffer().deviceAddress();
+  }
+
+  for (const WeightDecl& w : weights_) {
+    StatusOr<const hal::Buffer*> buffer = module_.weights().buffer(static_cast<size_t>(w.weight), device, deviceIndex);
+    if (!buffer.ok()) return std::move(buffer).status().withPrefix(name_ + ": ").at(__FILE__, __LINE__);
+    bufferAddresses_[w.buffer] = (*buffer)->deviceAddress();
   }
 
   for (size_t r = 0; r < results_.size(); ++r) {

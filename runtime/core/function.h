@@ -92,6 +92,11 @@ class Function {
   std::vector<TensorDecl> arguments_;
   std::vector<TensorDecl> results_;
   std::vector<TensorDecl> transients_;
+  struct WeightDecl {
+    int buffer;  // index among the function's buffers
+    int weight;  // index among the module's weights
+  };
+  std::vector<WeightDecl> weights_;
   std::vector<DispatchDecl> dispatches_;
   bool profiling_ = false;
   std::vector<DispatchProfile> profile_;  // one per dispatch

@@ -111,9 +111,10 @@ StatusOr<std::unique_ptr<ArtifactBytes>> readFile(const std::string& path) {
 
 }  // namespace
 
-StatusOr<Ref<Module>> Module::loadFile(const Ref<Runtime>& runtime, const std::string& path) {
+StatusOr<Ref<Module>> Module::loadFile(const Ref<Runtime>& runtime, const std::string& path,
+                                       const ModuleOptions& options) {
   HEXMOE_ASSIGN_OR_RETURN(std::unique_ptr<ArtifactBytes> bytes, readFile(path));
-  return load(runtime, std::move(bytes), path);
+  return load(runtime, std::move(bytes), path, options);
 }
 
 namespace {
@@ -128,9 +129,9 @@ StatusOr<std::unique_ptr<ArtifactBytes>> copyBytes(const void* data, size_t size
 }  // namespace
 
 StatusOr<Ref<Module>> Module::loadMemory(const Ref<Runtime>& runtime, const void* data, size_t size,
-                                         const std::string& name) {
+                                         const std::string& name, const ModuleOptions& options) {
   HEXMOE_ASSIGN_OR_RETURN(std::unique_ptr<ArtifactBytes> bytes, copyBytes(data, size, name));
-  return load(runtime, std::move(bytes), name);
+  return load(runtime, std::move(bytes), name, options);
 }
 
 StatusOr<Ref<Module>> Module::readDescription(const Ref<Runtime>& runtime, const void* data, size_t size,
@@ -173,9 +174,12 @@ StatusOr<Ref<Module>> Module::describe(const Ref<Runtime>& runtime, std::unique_
 }
 
 StatusOr<Ref<Module>> Module::load(const Ref<Runtime>& runtime, std::unique_ptr<ArtifactBytes> bytes,
-                                   const std::string& name) {
+                                   const std::string& name, const ModuleOptions& options) {
   HEXMOE_ASSIGN_OR_RETURN(Ref<Module> module, describe(runtime, std::move(bytes), name));
   const schema::Artifact* artifact = module->artifact_;
+  // The weights before any device code: a missing or changed checkpoint is
+  // reported as such.
+  HEXMOE_ASSIGN_OR_RETURN(module->weights_, WeightStore::open(*artifact, name, options, runtime->deviceCount()));
 
   // Every device that loads one of the artifact's executables can run its
   // functions. A device that has no format of its own here is skipped; one

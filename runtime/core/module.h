@@ -11,6 +11,7 @@
 #include "runtime/core/hal/executable.h"
 #include "runtime/core/ref_counted.h"
 #include "runtime/core/runtime.h"
+#include "runtime/core/weights.h"
 #include "runtime/base/status.h"
 
 namespace hexmoe {
@@ -27,10 +28,11 @@ class Module final : public RefCounted {
  public:
   /// Maps the file (or reads it, where it cannot be mapped), verifies it,
   /// loads the device code. Errors name the file.
-  static StatusOr<Ref<Module>> loadFile(const Ref<Runtime>& runtime, const std::string& path);
+  static StatusOr<Ref<Module>> loadFile(const Ref<Runtime>& runtime, const std::string& path,
+                                        const ModuleOptions& options = {});
   /// Copies the bytes; `name` labels messages.
   static StatusOr<Ref<Module>> loadMemory(const Ref<Runtime>& runtime, const void* data, size_t size,
-                                          const std::string& name);
+                                          const std::string& name, const ModuleOptions& options = {});
 
   /// Checks the signature and trust policy, verifies the artifact and builds
   /// its functions, but loads no device code: no executable is mapped and the
@@ -55,6 +57,10 @@ class Module final : public RefCounted {
   /// NotFound lists the functions there are.
   StatusOr<Function*> findFunction(const std::string& name) const;
 
+  /// The checkpoint tensors its functions bind (empty before load, and for
+  /// a description).
+  WeightStore& weights() const { return *weights_; }
+
   Runtime& runtime() const { return *runtime_; }
   const Ref<Runtime>& runtimeRef() const { return runtime_; }
 
@@ -62,15 +68,16 @@ class Module final : public RefCounted {
   Module() = default;
   ~Module() override = default;
   static StatusOr<Ref<Module>> load(const Ref<Runtime>& runtime, std::unique_ptr<ArtifactBytes> bytes,
-                                    const std::string& name);
+                                    const std::string& name, const ModuleOptions& options);
   static StatusOr<Ref<Module>> describe(const Ref<Runtime>& runtime, std::unique_ptr<ArtifactBytes> bytes,
                                         const std::string& name);
 
-  // Destroyed bottom-up: functions, then the code, then the bytes it came
-  // from, then the runtime.
+  // Destroyed bottom-up: functions, then the code, then the weights, then
+  // the bytes they came from, then the runtime.
   Ref<Runtime> runtime_;
   std::unique_ptr<ArtifactBytes> bytes_;
   const schema::Artifact* artifact_ = nullptr;  // inside bytes_
+  std::unique_ptr<WeightStore> weights_;        // may point into bytes_
   static constexpr size_t kNoDevice = static_cast<size_t>(-1);
   std::vector<std::unique_ptr<hal::Executable>> executables_;  // one slot per runtime device
   size_t defaultDevice_ = kNoDevice;

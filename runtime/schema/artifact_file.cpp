@@ -49,9 +49,77 @@ std::string describe(ElementType type, const flatbuffers::Vector<const Extent*>*
   return s + "]";
 }
 
+/// Why a weight's file name may not be opened, or "": it stays inside the
+/// checkpoint directory.
+std::string badWeightFile(const std::string& file) {
+  if (file[0] == '/') return "is an absolute path";
+  if (file.find('\0') != std::string::npos) return "holds a NUL byte";
+  size_t start = 0;
+  while (start <= file.size()) {
+    size_t end = file.find('/', start);
+    if (end == std::string::npos) end = file.size();
+    if (file.compare(start, end - start, "..") == 0 && end - start == 2) return "has a '..' component";
+    start = end + 1;
+  }
+  return "";
+}
+
+/// Checks each weight: a name, a static shape whose bytes are `length`, and
+/// either a file reference with a SHA-256 or embedded data of that length.
+bool checkWeights(const Artifact& a, std::string& error) {
+  if (!a.weights()) return true;
+  for (size_t w = 0; w < a.weights()->size(); ++w) {
+    const Weight* weight = a.weights()->Get(w);
+    std::string wn = "weight " + std::to_string(w);
+    if (!weight->name() || weight->name()->size() == 0) {
+      error = wn + " has no name";
+      return false;
+    }
+    wn += " ('" + weight->name()->str() + "')";
+    if (weight->element_type() < ElementType_MIN || weight->element_type() > ElementType_MAX || !weight->shape()) {
+      error = wn + " has no element type or shape";
+      return false;
+    }
+    static constexpr uint64_t kElementSize[] = {4, 2, 4, 8};  // f32, bf16, i32, i64
+    uint64_t bytes = kElementSize[weight->element_type()];
+    for (int64_t d : *weight->shape()) {
+      if (d < 0 || __builtin_mul_overflow(bytes, static_cast<uint64_t>(d), &bytes)) {
+        error = wn + " has a negative or overflowing shape";
+        return false;
+      }
+    }
+    if (bytes != weight->length()) {
+      error = wn + " is " + std::to_string(weight->length()) + " bytes, its shape needs " + std::to_string(bytes);
+      return false;
+    }
+    const bool referenced = weight->file() && weight->file()->size() > 0;
+    if (referenced) {
+      const std::string why = badWeightFile(weight->file()->str());
+      if (!why.empty()) {
+        error = wn + ": file '" + weight->file()->str() + "' " + why;
+        return false;
+      }
+      if (!weight->sha256() || weight->sha256()->size() != 32 || weight->data()) {
+        error = wn + " refers to '" + weight->file()->str() + "' without a 32-byte SHA-256, or also embeds data";
+        return false;
+      }
+      if (weight->offset() > UINT64_MAX - weight->length()) {
+        error = wn + ": offset + length overflows";
+        return false;
+      }
+    } else if (!weight->data() || weight->data()->size() != weight->length()) {
+      error = wn + " has neither a file nor " + std::to_string(weight->length()) + " bytes of data";
+      return false;
+    }
+  }
+  return true;
+}
+
 /// Checks what the FlatBuffer verifier cannot: that every index points inside
 /// its table and every extent and executable is well formed.
 bool checkReferences(const Artifact& a, std::string& error) {
+  if (!checkWeights(a, error)) return false;
+  const int numWeights = a.weights() ? static_cast<int>(a.weights()->size()) : 0;
   const int numKernels = a.kernels() ? static_cast<int>(a.kernels()->size()) : 0;
   for (int k = 0; k < numKernels; ++k) {
     const Kernel* kernel = a.kernels()->Get(k);
@@ -101,7 +169,11 @@ bool checkReferences(const Artifact& a, std::string& error) {
         error = bn + "unknown buffer kind";
         return false;
       }
-      if (!buf->shape()) continue;
+      if (!buf->shape()) {
+        if (buf->kind() != BufferKind_weight) continue;
+        error = bn + "a weight without a shape";
+        return false;
+      }
       // The verifier checks a vector's length field, not that its 8-byte
       // structs are aligned for reading in place.
       if (reinterpret_cast<uintptr_t>(buf->shape()->data()) % alignof(Extent) != 0) {
@@ -114,6 +186,21 @@ bool checkReferences(const Artifact& a, std::string& error) {
           error = bn + "malformed extent";
           return false;
         }
+      }
+      if (buf->kind() != BufferKind_weight) continue;
+      // A weight buffer is exactly the weight it names.
+      if (buf->index() < 0 || buf->index() >= numWeights) {
+        error = bn + "names weight " + std::to_string(buf->index()) + " of " + std::to_string(numWeights);
+        return false;
+      }
+      const Weight* weight = a.weights()->Get(buf->index());
+      bool same = buf->element_type() == weight->element_type() && buf->shape()->size() == weight->shape()->size();
+      for (size_t i = 0; same && i < buf->shape()->size(); ++i)
+        same = buf->shape()->Get(i)->dim() < 0 && buf->shape()->Get(i)->static_size() == weight->shape()->Get(i);
+      if (!same) {
+        error = bn + "is " + describe(buf->element_type(), buf->shape(), f) + ", but weight '" +
+                weight->name()->str() + "' is another type or shape";
+        return false;
       }
     }
     if (!f->dispatches()) continue;

@@ -52,6 +52,18 @@ static cl::opt<std::string> dumpKernels(
     cl::desc("Also write every executable's code to DIR for inspection: "
              "cpu-x86_64-v4.so, cpu-x86_64-v3.so, opencl-c.cl"),
     cl::value_desc("DIR"));
+static cl::opt<std::string> weightsDir(
+    "weights",
+    cl::desc("Checkpoint directory (model.safetensors or a sharded index) holding the tensors "
+             "that function arguments marked {moe.weight = \"NAME\"} name. The artifact "
+             "refers to them by file, offset, length and SHA-256 (the runtime maps them at "
+             "load; hexmoe-run --weights=DIR finds a moved checkpoint)"),
+    cl::value_desc("DIR"));
+static cl::opt<bool> embedWeights(
+    "embed-weights",
+    cl::desc("With --weights: copy the tensors into the artifact instead (converting the "
+             "checkpoint's dtype to the function's, e.g. bf16 to f32), so it runs without "
+             "the checkpoint"));
 static cl::opt<bool> quiet("quiet", cl::desc("Print nothing on success"));
 
 /// Writes `bytes` to `path`; false (with a message) on failure.
@@ -168,6 +180,12 @@ int main(int argc, char **argv) {
   options.pipeline.weightType = weightType;
   options.source = inputFile;
   options.dumpKernelsDir = dumpKernels;
+  options.weightsDir = weightsDir;
+  options.embedWeights = embedWeights;
+  if (embedWeights && weightsDir.empty()) {
+    llvm::errs() << "hexmoe-compile: --embed-weights needs --weights=DIR (the checkpoint to copy from)\n";
+    return 2;
+  }
   auto artifact = hexmoe::compiler::compileModule(*module, options);
   if (mlir::failed(artifact)) return 1;
   if (secretKey) {

@@ -50,6 +50,10 @@ options:
                         digits; repeatable (any of them will do). Without it,
                         any artifact loads: it holds native code, so only run
                         artifacts from people you trust
+  --weights=DIR         the checkpoint directory of an artifact compiled with
+                        --weights (default: where it was at compile time)
+  --no-verify-weights   skip the SHA-256 check of every referenced weight at
+                        load (only each byte range is checked)
   --log-level=LEVEL     trace, debug, info, warn (default), error, off
   --list                print the artifact's functions and exit
   --list-devices        print the devices the built-in drivers can open here
@@ -101,6 +105,8 @@ struct Options {
   std::string device;
   std::string driverOptions;  // "driver.key=value;..."
   std::string trustedKeys;    // "KEY,KEY"
+  std::string weightsDir;
+  bool verifyWeights = true;
 };
 
 using hexmoe::api::TensorPtr;
@@ -146,6 +152,10 @@ Options parseArgs(int argc, char** argv) {
       o.profile = true;
       continue;
     }
+    if (arg == "--no-verify-weights") {
+      o.verifyWeights = false;
+      continue;
+    }
     if (arg.rfind("--", 0) != 0) {
       if (!o.artifact.empty()) throw Failure{"unexpected argument '" + arg + "' (one artifact only)", 2};
       o.artifact = arg;
@@ -182,6 +192,9 @@ Options parseArgs(int argc, char** argv) {
       if (value.empty() || value.find(',') != std::string::npos)
         throw Failure{"--trust takes one public key (a file or 64 hex digits), got '" + value + "'", 2};
       o.trustedKeys += (o.trustedKeys.empty() ? "" : ",") + value;
+    } else if (flag == "--weights") {
+      if (value.empty()) throw Failure{"--weights takes a checkpoint directory", 2};
+      o.weightsDir = value;
     } else if (flag == "--cpu-variant") {
       o.cpuVariant = value;
     } else if (flag == "--cpu-features") {
@@ -343,7 +356,11 @@ int run(const Options& o) {
   RuntimePtr runtime(rawRuntime);
 
   hexmoe_module_t* rawModule = nullptr;
-  check(hexmoe_module_load_file(runtime.get(), o.artifact.c_str(), &rawModule));
+  hexmoe_module_options_t mo;
+  hexmoe_module_options_init(&mo);
+  mo.weights_dir = o.weightsDir.empty() ? nullptr : o.weightsDir.c_str();
+  mo.verify_weights = o.verifyWeights ? 1 : 0;
+  check(hexmoe_module_load_file_with_options(runtime.get(), o.artifact.c_str(), &mo, &rawModule));
   ModulePtr module(rawModule);
   if (o.list) {
     listModule(runtime.get(), module.get());

@@ -98,7 +98,8 @@ LogicalResult LaunchPlanOp::verify() {
       return op.emitOpError("is not allowed in a launch plan (only moe.plan.buffer and moe.plan.dispatch)");
   }
   if (failed(checkNumbering(*this, buffers, BufferKind::argument)) ||
-      failed(checkNumbering(*this, buffers, BufferKind::result)))
+      failed(checkNumbering(*this, buffers, BufferKind::result)) ||
+      failed(checkNumbering(*this, buffers, BufferKind::weight)))
     return failure();
 
   const int64_t numDims = static_cast<int64_t>(getDims().size());
@@ -139,6 +140,11 @@ LogicalResult PlanBufferOp::verify() {
   if (getIndex() < 0) return emitOpError() << "index must be >= 0, got " << getIndex();
   if (getKind() == BufferKind::transient && getIndex() != 0)
     return emitOpError() << "a transient's index must be 0, got " << getIndex();
+  if (getKind() == BufferKind::weight) {
+    if (getName().empty()) return emitOpError("a weight needs the checkpoint tensor's name");
+    for (ExtentAttr e : getShape().getAsRange<ExtentAttr>())
+      if (!e.isStatic()) return emitOpError() << "a weight's extents must be static, got " << e;
+  }
   return success();
 }
 

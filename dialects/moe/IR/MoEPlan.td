@@ -19,7 +19,8 @@ include "mlir/IR/RegionKindInterface.td"
 def MoE_BufferKindAttr : I32EnumAttr<"BufferKind", "what a launch-plan buffer holds", [
     I32EnumAttrCase<"argument", 0>,
     I32EnumAttrCase<"result", 1>,
-    I32EnumAttrCase<"transient", 2>
+    I32EnumAttrCase<"transient", 2>,
+    I32EnumAttrCase<"weight", 3>
   ]> {
   let cppNamespace = "::hexmoe::moe";
 }
@@ -80,8 +81,10 @@ def MoE_LaunchPlanOp : MoE_Op<"launch_plan", [
 def MoE_PlanBufferOp : MoE_Op<"plan.buffer", [HasParent<"LaunchPlanOp">]> {
   let summary = "one buffer of a launch plan";
   let description = [{
-    An argument or result of the function (`index` is its position) or a
-    transient the kernels share (`index` 0), with its element type and
+    An argument or result of the function (`index` is its position), a
+    weight (a constant tensor of the checkpoint, named by `name` and bound by
+    the runtime; `index` numbers the plan's weights, static extents only), or
+    a transient the kernels share (`index` 0), with its element type and
     extents. Buffers are numbered by their order in the plan; dispatches
     bind them by that number.
 
@@ -89,6 +92,7 @@ def MoE_PlanBufferOp : MoE_Op<"plan.buffer", [HasParent<"LaunchPlanOp">]> {
 
     ```mlir
     moe.plan.buffer transient 0 "router.ids.0" : i32 [#moe.extent<d0>, #moe.extent<2>]
+    moe.plan.buffer weight 0 "model.layers.0.mlp.gate.weight" : f32 [#moe.extent<8>, #moe.extent<64>]
     ```
   }];
   let arguments = (ins MoE_BufferKindAttr:$kind, I64Attr:$index, StrAttr:$name,

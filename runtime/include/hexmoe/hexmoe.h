@@ -295,6 +295,26 @@ HEXMOE_API hexmoe_status_t hexmoe_module_load_file(hexmoe_runtime_t* runtime, co
 HEXMOE_API hexmoe_status_t hexmoe_module_load_memory(hexmoe_runtime_t* runtime, const void* data,
                                                      size_t size, const char* name,
                                                      hexmoe_module_t** out_module);
+/* How a module finds and checks the checkpoint weights its artifact refers
+ * to (hexmoe-compile --weights=DIR without --embed-weights). */
+typedef struct hexmoe_module_options_t {
+  /* The checkpoint directory; NULL or "": the one recorded at compile time.
+   * A moved checkpoint is found here. */
+  const char* weights_dir;
+  /* Nonzero (the default): each referenced tensor's SHA-256 is checked at
+   * load, reading every weight byte once, and a changed checkpoint is
+   * DATA_LOSS. Zero: only that each byte range exists. */
+  int32_t verify_weights;
+} hexmoe_module_options_t;
+
+/* Fills in the defaults: the recorded directory, checksums verified. */
+HEXMOE_API void hexmoe_module_options_init(hexmoe_module_options_t* options);
+/* hexmoe_module_load_file with options (NULL: the defaults). A referenced
+ * checkpoint file that is missing is NOT_FOUND; one too short or changed is
+ * DATA_LOSS; both name the weight and the file. */
+HEXMOE_API hexmoe_status_t hexmoe_module_load_file_with_options(hexmoe_runtime_t* runtime, const char* path,
+                                                                const hexmoe_module_options_t* options,
+                                                                hexmoe_module_t** out_module);
 HEXMOE_API void hexmoe_module_retain(hexmoe_module_t* module);
 /* Accepts NULL. */
 HEXMOE_API void hexmoe_module_release(hexmoe_module_t* module);

@@ -22,3 +22,10 @@ func.func @foreign(%h: tensor<4x64xf32>) -> tensor<4x64xf32> {
   %0 = arith.addf %h, %h : tensor<4x64xf32>
   return %0 : tensor<4x64xf32>
 }
+
+// -----
+
+// expected-error @+1 {{argument 1 is weight 'w', which must have a static shape, got 'tensor<?x64xf32>'}}
+func.func @dynamic_weight(%h: tensor<?x64xf32>, %r: tensor<?x64xf32> {moe.weight = "w"}) -> tensor<?x64xf32> {
+  return %h : tensor<?x64xf32>
+}

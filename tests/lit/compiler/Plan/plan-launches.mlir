@@ -39,3 +39,26 @@ func.func @layer(%h: tensor<?x64xf32> {moe.name = "hidden"}, %r: tensor<8x64xf32
   %out = moe.combine %y, %inverse, %w : (tensor<?x64xf32>, tensor<?xi32>, tensor<?x2xf32>) -> tensor<?x64xf32>
   return %out : tensor<?x64xf32>
 }
+
+// Arguments marked moe.weight become weight buffers named by the checkpoint
+// tensor, numbered among the weights; the others are renumbered from 0.
+// CHECK-LABEL: moe.launch_plan @weights dims ["T"] {
+// CHECK-NEXT: moe.plan.buffer argument 0 "hidden" : f32 [#moe.extent<d0>, #moe.extent<64>]
+// CHECK-NEXT: moe.plan.buffer weight 0 "model.layers.0.mlp.gate.weight" : f32 [#moe.extent<8>, #moe.extent<64>]
+// CHECK-NEXT: moe.plan.buffer weight 1 "gate_up" : bf16 [#moe.extent<8>, #moe.extent<32>, #moe.extent<64>]
+// CHECK-NEXT: moe.plan.buffer argument 1 "arg3" : bf16 [#moe.extent<8>, #moe.extent<32>, #moe.extent<64>]
+func.func @weights(%h: tensor<?x64xf32> {moe.name = "hidden"},
+                   %r: tensor<8x64xf32> {moe.weight = "model.layers.0.mlp.gate.weight"},
+                   %g: tensor<8x32x64xbf16> {moe.weight = "gate_up"}, %u: tensor<8x32x64xbf16>,
+                   %d: tensor<8x64x32xbf16> {moe.weight = "down"}) -> tensor<?x64xf32> {
+  %ids, %w = moe.router softmax %h, %r top_k 2 {norm_topk_prob}
+      : (tensor<?x64xf32>, tensor<8x64xf32>) -> (tensor<?x2xi32>, tensor<?x2xf32>)
+  %offsets, %copies, %inverse = moe.sort_by_expert %ids experts 8
+      : (tensor<?x2xi32>) -> (tensor<9xi32>, tensor<?xi32>, tensor<?xi32>)
+  %a = moe.grouped_gate_up silu %h, %g, %u gather(%copies, %offsets) {top_k = 2 : i64}
+      : (tensor<?x64xf32>, tensor<8x32x64xbf16>, tensor<8x32x64xbf16>, tensor<?xi32>, tensor<9xi32>) -> tensor<?x32xf32>
+  %y = moe.grouped_down %a, %d offsets %offsets
+      : (tensor<?x32xf32>, tensor<8x64x32xbf16>, tensor<9xi32>) -> tensor<?x64xf32>
+  %out = moe.combine %y, %inverse, %w : (tensor<?x64xf32>, tensor<?xi32>, tensor<?x2xf32>) -> tensor<?x64xf32>
+  return %out : tensor<?x64xf32>
+}

@@ -81,3 +81,19 @@ moe.launch_plan @p dims [] {
   // expected-error @+1 {{is not allowed in a launch plan (only moe.plan.buffer and moe.plan.dispatch)}}
   func.func private @inner()
 }
+
+// -----
+
+moe.launch_plan @dynamic_weight dims ["T"] {
+  moe.plan.buffer argument 0 "x" : f32 [#moe.extent<d0>]
+  // expected-error @+1 {{a weight's extents must be static, got #moe.extent<d0>}}
+  moe.plan.buffer weight 0 "w" : f32 [#moe.extent<d0>]
+}
+
+// -----
+
+// expected-error @+1 {{weight 0 is not declared (there are 1)}}
+moe.launch_plan @weight_gap dims ["T"] {
+  moe.plan.buffer argument 0 "x" : f32 [#moe.extent<d0>]
+  moe.plan.buffer weight 2 "w" : f32 [#moe.extent<4>]
+}

@@ -1,0 +1,73 @@
+// A module's weights: the checkpoint tensors its artifact refers to (mapped
+// from the safetensors files, checked against their SHA-256) or carries, and
+// each one's buffer on every device that binds it.
+#ifndef HEXMOE_RUNTIME_CORE_WEIGHTS_H_
+#define HEXMOE_RUNTIME_CORE_WEIGHTS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "runtime/base/status.h"
+#include "runtime/core/hal/buffer.h"
+
+namespace hexmoe::schema {
+struct Artifact;
+}
+namespace hexmoe::hal {
+class Device;
+}
+
+namespace hexmoe {
+
+struct ModuleOptions {
+  /// Where referenced checkpoint files are; empty: the directory the
+  /// artifact recorded at compile time.
+  std::string weightsDir;
+  /// Checks each referenced tensor's SHA-256 at load (reads every byte once).
+  bool verifyWeights = true;
+};
+
+class WeightStore {
+ public:
+  /// Maps every file the artifact's weights refer to and checks each range
+  /// (and, with verifyWeights, each checksum). `what` names the artifact.
+  static StatusOr<std::unique_ptr<WeightStore>> open(const schema::Artifact& artifact, const std::string& what,
+                                                     const ModuleOptions& options, size_t deviceCount);
+  ~WeightStore();
+
+  size_t size() const { return weights_.size(); }
+  const std::string& name(size_t w) const { return weights_[w].name; }
+  /// The host bytes of weight `w` (in a mapping or in the artifact).
+  const uint8_t* bytes(size_t w) const { return weights_[w].bytes; }
+  size_t byteSize(size_t w) const { return weights_[w].size; }
+  /// Weight `w`'s buffer on `device` (runtime device `deviceIndex`), made at
+  /// first use: host memory bound in place where the device addresses it
+  /// and it is aligned for kernels, else a copy in the device's memory.
+  StatusOr<const hal::Buffer*> buffer(size_t w, hal::Device& device, size_t deviceIndex);
+
+ private:
+  struct Mapping {
+    const uint8_t* data = nullptr;
+    size_t size = 0;
+  };
+  struct Entry {
+    std::string name;
+    const uint8_t* bytes = nullptr;
+    size_t size = 0;
+  };
+  WeightStore() = default;
+
+  std::vector<Mapping> mappings_;
+  std::vector<Entry> weights_;
+  std::mutex mutex_;
+  std::vector<std::vector<std::unique_ptr<hal::Buffer>>> buffers_;  // by device, then weight
+};
+
+}  // namespace hexmoe
+
+#endif  // HEXMOE_RUNTIME_CORE_WEIGHTS_H_
