@@ -195,6 +195,48 @@ LogicalResult FunctionPlanner::plan(Operation *op) {
         outline(op, "combine", t);
         return success();
       })
+      .Case<moe::EmbeddingOp>([&](moe::EmbeddingOp e) {
+        ExtentAttr t = rowsOf(e.getIds());
+        addTransient(e.getOut(), name("out"), {t, fixed(staticDim(e.getTable(), 1))});
+        outline(op, "embedding", t);
+        return success();
+      })
+      .Case<moe::RmsNormOp, moe::RopeOp>([&](Operation *o) {
+        Value input = o->getOperand(0);
+        addTransient(o->getResult(0), name("out"), buffers_[bufferIndex_.lookup(input)].shape);
+        outline(op, isa<moe::RmsNormOp>(o) ? "rms_norm" : "rope", rowsOf(input));
+        return success();
+      })
+      .Case<moe::LinearOp>([&](moe::LinearOp l) {
+        ExtentAttr t = rowsOf(l.getInput());
+        addTransient(l.getOut(), name("out"), {t, fixed(staticDim(l.getWeight(), 0))});
+        outline(op, "linear", t);
+        return success();
+      })
+      .Case<moe::AddOp>([&](moe::AddOp a) {
+        addTransient(a.getOut(), name("out"), buffers_[bufferIndex_.lookup(a.getLhs())].shape);
+        outline(op, "add", rowsOf(a.getLhs()));
+        return success();
+      })
+      .Case<moe::KvWriteOp>([&](moe::KvWriteOp w) -> LogicalResult {
+        // In place: the cache is the caller's tensor, and the result is it.
+        auto arg = dyn_cast<BlockArgument>(w.getCache());
+        if (!arg || arg.getOwner() != &func_.getBody().front() ||
+            buffers_[bufferIndex_.lookup(arg)].kind != BufferKind::argument)
+          return w.emitOpError("writes its cache in place: the cache must be an argument of the function "
+                               "(not a weight or another op's result)");
+        if (!arg.hasOneUse())
+          return w.emitOpError("must be the only use of its cache argument (later ops read its result)");
+        bufferIndex_[w.getOut()] = bufferIndex_.lookup(arg);
+        outline(op, "kv_write", rowsOf(w.getRows()));
+        return success();
+      })
+      .Case<moe::AttentionOp>([&](moe::AttentionOp a) {
+        ExtentAttr t = rowsOf(a.getQ());
+        addTransient(a.getOut(), name("out"), {t, fixed(a.getNumHeads() * a.getVHeadDim())});
+        outline(op, "attention", t.scaled(a.getNumHeads()));  // one (token, head) pair each
+        return success();
+      })
       .Case<moe::LayerOp, moe::DispatchOp, moe::ExpertFfnOp, moe::FfnOp>([&](Operation *o) {
         return o->emitOpError("must be lowered to grouped kernel ops before moe-plan-launches "
                               "(run moe-decompose-layer and moe-fuse-experts first)");

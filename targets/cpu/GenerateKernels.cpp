@@ -80,6 +80,44 @@ FailureOr<Launch> emitKernel(ModuleOp module, Operation *op, StringRef name, Ker
                       grouped ? staticDim(d.getDown(), 0) : 1, grouped, elementTypeOf(d.getDown()), t};
         return emitDown(kb, spec);
       })
+      .Case<moe::LinearOp>([&](moe::LinearOp l) -> FailureOr<Launch> {
+        DownSpec spec{staticDim(l.getWeight(), 0), staticDim(l.getWeight(), 1), 1, false,
+                      elementTypeOf(l.getWeight()), t, static_cast<bool>(l.getBias()),
+                      l.getBias() ? elementTypeOf(l.getBias()) : Type()};
+        return emitDown(kb, spec);
+      })
+      .Case<moe::EmbeddingOp>([&](moe::EmbeddingOp e) -> FailureOr<Launch> {
+        return emitEmbedding(kb, EmbeddingSpec{staticDim(e.getTable(), 0), staticDim(e.getTable(), 1),
+                                               elementTypeOf(e.getTable()), t});
+      })
+      .Case<moe::RmsNormOp>([&](moe::RmsNormOp n) -> FailureOr<Launch> {
+        return emitRmsNorm(kb, RmsNormSpec{staticDim(n.getInput(), 1), staticDim(n.getWeight(), 0),
+                                           n.getEpsilon().convertToDouble(), elementTypeOf(n.getWeight()), t});
+      })
+      .Case<moe::AddOp>([&](moe::AddOp a) -> FailureOr<Launch> {
+        return emitAdd(kb, AddSpec{staticDim(a.getLhs(), 1), t});
+      })
+      .Case<moe::RopeOp>([&](moe::RopeOp r) -> FailureOr<Launch> {
+        return emitRope(kb, RopeSpec{staticDim(r.getInput(), 1), static_cast<int64_t>(r.getHeadDim()),
+                                     static_cast<int64_t>(r.getRopeDim()), staticDim(r.getTable(), 0),
+                                     r.getInterleaved(), t});
+      })
+      .Case<moe::KvWriteOp>([&](moe::KvWriteOp w) -> FailureOr<Launch> {
+        return emitKvWrite(kb, KvWriteSpec{staticDim(w.getCache(), 0), staticDim(w.getCache(), 1), t});
+      })
+      .Case<moe::AttentionOp>([&](moe::AttentionOp a) -> FailureOr<Launch> {
+        // The workload is T * num_heads; the bindings are sized in T.
+        KernelDim tokens = t;
+        const int64_t heads = a.getNumHeads();
+        if (tokens.staticSize >= 0)
+          tokens.staticSize /= heads;
+        else
+          tokens.factor /= heads;
+        AttentionSpec spec{heads, static_cast<int64_t>(a.getNumKvHeads()), static_cast<int64_t>(a.getHeadDim()),
+                           static_cast<int64_t>(a.getVHeadDim()), staticDim(a.getKCache(), 0),
+                           static_cast<int64_t>(a.getSlidingWindow()), a.getScale().convertToDouble(), tokens};
+        return emitAttention(kb, spec);
+      })
       .Case<moe::CombineOp>([&](moe::CombineOp c) -> FailureOr<Launch> {
         CombineSpec spec{staticDim(c.getExpertOut(), 1), staticDim(c.getWeights(), 1),
                          static_cast<bool>(c.getShared()), t};

@@ -352,8 +352,10 @@ Launch emitDown(KernelBuilder &kb, const DownSpec &s) {
   Value rows = kb.size(s.rows);
   Value act = kb.binding(0, f32, kb.mul(rows, kb.idx(inter)));
   Value down = kb.binding(1, s.weightType, kb.idx(e * h * inter));
-  Value offsets = s.grouped ? kb.binding(2, i32, kb.idx(e + 1)) : Value();
-  Value out = kb.binding(s.grouped ? 3 : 2, f32, kb.mul(rows, kb.idx(h)));
+  int slot = 2;
+  Value offsets = s.grouped ? kb.binding(slot++, i32, kb.idx(e + 1)) : Value();
+  Value bias = s.hasBias ? kb.binding(slot++, s.biasType, kb.idx(h)) : Value();
+  Value out = kb.binding(slot, f32, kb.mul(rows, kb.idx(h)));
 
   ExpertWork work = splitExpertWork(kb, s.grouped, offsets, rows, h, h * inter);
   const RowRange &range = work.rows;
@@ -368,9 +370,11 @@ Launch emitDown(KernelBuilder &kb, const DownSpec &s) {
       w.push_back({down, kb.add(expertBase, kb.mul(kb.add(hh, kb.idx(j)), kb.idx(inter)))});
     SmallVector<Value> sums = kb.dotTile(a, w, inter);
     for (int64_t q = 0; q < nr; ++q)
-      for (int64_t j = 0; j < n; ++j)
-        kb.store(sums[q * n + j], out,
-                 kb.add(kb.mul(kb.add(r, kb.idx(q)), kb.idx(h)), kb.add(hh, kb.idx(j))));
+      for (int64_t j = 0; j < n; ++j) {
+        Value sum = sums[q * n + j];
+        if (bias) sum = kb.add(sum, kb.loadF32(bias, kb.add(hh, kb.idx(j))));
+        kb.store(sum, out, kb.add(kb.mul(kb.add(r, kb.idx(q)), kb.idx(h)), kb.add(hh, kb.idx(j))));
+      }
   };
   auto slab = [&](Value hh, int64_t n) {
     kb.tiledLoop(range.begin, range.end, 2, [&](Value r) { tile(r, 2, hh, n); },

@@ -49,12 +49,15 @@ struct GateUpSpec {
 Launch emitGateUp(KernelBuilder &kb, const GateUpSpec &spec);
 
 /// Grouped bindings: act [N,I], down [E,H,I], offsets [E+1], out [N,H].
-/// Dense: act [T,I], down [H,I], out [T,H]. `rows` is N (grouped) or T.
+/// Dense: act [T,I], down [H,I], (bias [H]), out [T,H] — also moe.linear.
+/// `rows` is N (grouped) or T.
 struct DownSpec {
   int64_t hidden, inter, experts;
   bool grouped;
   mlir::Type weightType;
   KernelDim rows;
+  bool hasBias = false;
+  mlir::Type biasType = {};
 };
 Launch emitDown(KernelBuilder &kb, const DownSpec &spec);
 
@@ -66,6 +69,59 @@ struct CombineSpec {
   KernelDim tokens;
 };
 Launch emitCombine(KernelBuilder &kb, const CombineSpec &spec);
+
+//===----------------------------------------------------------------------===//
+// Decoder ops (ModelKernels.cpp)
+//===----------------------------------------------------------------------===//
+
+/// Bindings: ids [T] i32, table [V,H], out [T,H].
+struct EmbeddingSpec {
+  int64_t vocab, hidden;
+  mlir::Type tableType;
+  KernelDim tokens;
+};
+Launch emitEmbedding(KernelBuilder &kb, const EmbeddingSpec &spec);
+
+/// Bindings: input [T,N], weight [G], out [T,N].
+struct RmsNormSpec {
+  int64_t cols, group;
+  double epsilon;
+  mlir::Type weightType;
+  KernelDim tokens;
+};
+Launch emitRmsNorm(KernelBuilder &kb, const RmsNormSpec &spec);
+
+/// Bindings: lhs [T,N], rhs [T,N], out [T,N].
+struct AddSpec {
+  int64_t cols;
+  KernelDim tokens;
+};
+Launch emitAdd(KernelBuilder &kb, const AddSpec &spec);
+
+/// Bindings: input [T,n*D], positions [T] i32, table [P,R], out [T,n*D].
+struct RopeSpec {
+  int64_t cols, headDim, ropeDim, positions;
+  bool interleaved;
+  KernelDim tokens;
+};
+Launch emitRope(KernelBuilder &kb, const RopeSpec &spec);
+
+/// Bindings: cache [S,C], rows [T,C], positions [T] i32, out [S,C] (the
+/// cache's buffer again).
+struct KvWriteSpec {
+  int64_t slots, cols;
+  KernelDim tokens;
+};
+Launch emitKvWrite(KernelBuilder &kb, const KvWriteSpec &spec);
+
+/// Bindings: q [T,nh*D], k_cache [S,nkv*D], v_cache [S,nkv*Dv], positions [T]
+/// i32, out [T,nh*Dv]. One workgroup per (token, head).
+struct AttentionSpec {
+  int64_t heads, kvHeads, headDim, vHeadDim, slots, window;
+  double scale;
+  KernelDim tokens;
+};
+Launch emitAttention(KernelBuilder &kb, const AttentionSpec &spec);
 
 } // namespace hexmoe::cpu
 

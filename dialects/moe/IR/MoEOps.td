@@ -12,6 +12,7 @@ include "dialects/moe/IR/MoEBase.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/OpAsmInterface.td"
 include "dialects/moe/IR/MoEPlan.td"
+include "dialects/moe/IR/MoEModelOps.td"
 
 //===----------------------------------------------------------------------===//
 // moe.router

@@ -29,3 +29,23 @@ func.func @foreign(%h: tensor<4x64xf32>) -> tensor<4x64xf32> {
 func.func @dynamic_weight(%h: tensor<?x64xf32>, %r: tensor<?x64xf32> {moe.weight = "w"}) -> tensor<?x64xf32> {
   return %h : tensor<?x64xf32>
 }
+
+// -----
+
+func.func @cache_of_an_op(%x: tensor<?x8xf32>, %pos: tensor<?xi32>, %ids: tensor<8xi32>, %t: tensor<4x8xf32>) -> tensor<8x8xf32> {
+  %c = moe.embedding %ids, %t : (tensor<8xi32>, tensor<4x8xf32>) -> tensor<8x8xf32>
+  // expected-error @+1 {{writes its cache in place: the cache must be an argument of the function (not a weight or another op's result)}}
+  %k = moe.kv_write %c, %x, %pos : (tensor<8x8xf32>, tensor<?x8xf32>, tensor<?xi32>) -> tensor<8x8xf32>
+  return %k : tensor<8x8xf32>
+}
+
+// -----
+
+func.func @cache_used_twice(%x: tensor<?x8xf32>, %pos: tensor<?xi32>, %kc: tensor<8x8xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{must be the only use of its cache argument (later ops read its result)}}
+  %k = moe.kv_write %kc, %x, %pos : (tensor<8x8xf32>, tensor<?x8xf32>, tensor<?xi32>) -> tensor<8x8xf32>
+  %o = moe.attention %x, %kc, %k, %pos {num_heads = 2 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64,
+      v_head_dim = 4 : i64, scale = 0.5 : f64}
+      : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<?xi32>) -> tensor<?x8xf32>
+  return %o : tensor<?x8xf32>
+}

@@ -62,3 +62,21 @@ func.func @weights(%h: tensor<?x64xf32> {moe.name = "hidden"},
   %out = moe.combine %y, %inverse, %w : (tensor<?x64xf32>, tensor<?xi32>, tensor<?x2xf32>) -> tensor<?x64xf32>
   return %out : tensor<?x64xf32>
 }
+
+// A KV-cache write is in place: its result is the cache argument's buffer, so
+// attention binds the caller's cache, and the dispatch binds it twice.
+// CHECK-LABEL: moe.launch_plan @cache dims ["T"] {
+// CHECK-NEXT: moe.plan.buffer argument 0 "q" : f32 [#moe.extent<d0>, #moe.extent<8>]
+// CHECK-NEXT: moe.plan.buffer argument 1 "k_cache" : f32 [#moe.extent<16>, #moe.extent<8>]
+// CHECK-NEXT: moe.plan.buffer argument 2 "positions" : i32 [#moe.extent<d0>]
+// CHECK-NEXT: moe.plan.buffer result 0 "out" : f32 [#moe.extent<d0>, #moe.extent<8>]
+// CHECK-NEXT: moe.plan.dispatch @cache_0_kv_write([1, 0, 2, 1]) over <d0>
+// CHECK-NEXT: moe.plan.dispatch @cache_1_attention([0, 1, 1, 2, 3]) over <d0 * 2>
+func.func @cache(%q: tensor<?x8xf32> {moe.name = "q"}, %kc: tensor<16x8xf32> {moe.name = "k_cache"},
+                 %pos: tensor<?xi32> {moe.name = "positions"}) -> tensor<?x8xf32> {
+  %kc2 = moe.kv_write %kc, %q, %pos : (tensor<16x8xf32>, tensor<?x8xf32>, tensor<?xi32>) -> tensor<16x8xf32>
+  %o = moe.attention %q, %kc2, %kc2, %pos {num_heads = 2 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64,
+      v_head_dim = 4 : i64, scale = 0.5 : f64}
+      : (tensor<?x8xf32>, tensor<16x8xf32>, tensor<16x8xf32>, tensor<?xi32>) -> tensor<?x8xf32>
+  return %o : tensor<?x8xf32>
+}
