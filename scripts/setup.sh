@@ -3,6 +3,8 @@
 # Safe to run again: apt-get skips what is already installed.
 # libopenblas0-pthread gives the PyTorch test oracle and benchmark peer an
 # optimised BLAS instead of the reference one python3-torch pulls in alone.
+# libpcre2-dev and libutf8proc-dev give models/tokenizer its Unicode regexes
+# and NFC; python3-venv lets scripts/make_venv.sh make the tokenizer oracle's venv.
 set -euo pipefail
 
 packages=(
@@ -11,8 +13,9 @@ packages=(
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   libflatbuffers-dev flatbuffers-compiler nlohmann-json3-dev libsodium-dev
   libclang-rt-22-dev
+  libpcre2-dev libutf8proc-dev
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
-  python3 python3-numpy python3-torch libopenblas0-pthread
+  python3 python3-numpy python3-torch libopenblas0-pthread python3-venv
 )
 
 missing=()
