@@ -90,76 +90,164 @@ uint16_t toBf16(float v) {
   return static_cast<uint16_t>(bits >> 16);
 }
 
-/// Builds Artifact.weights from the checkpoint: references (file, offset,
-/// length, SHA-256) or, with embedWeights, the bytes in the type the
-/// function takes.
+/// One piece of a weight spec: a checkpoint tensor, or rows [begin, end) of
+/// it seen as [elements / last dim, last dim].
+struct PieceSpec {
+  std::string tensor;
+  int64_t rowBegin = -1, rowEnd = -1;  // -1: the whole tensor
+};
+
+/// "NAME" or "NAME;NAME@r0:r1;..." (weightSpecSeparator, compiler/Plan/Passes.h).
+FailureOr<SmallVector<PieceSpec>> parseWeightSpec(ModuleOp module, StringRef spec) {
+  SmallVector<StringRef> parts;
+  spec.split(parts, kWeightSpecSeparator);
+  SmallVector<PieceSpec> out;
+  for (StringRef part : parts) {
+    PieceSpec p;
+    auto [name, rows] = part.split('@');
+    p.tensor = name.str();
+    if (!rows.empty()) {
+      auto [b, e] = rows.split(':');
+      if (b.getAsInteger(10, p.rowBegin) || e.getAsInteger(10, p.rowEnd) || p.rowBegin < 0 || p.rowEnd <= p.rowBegin)
+        return mlir::emitError(module.getLoc()) << "weight '" << spec << "': bad row range '" << rows << "'";
+    }
+    if (p.tensor.empty()) return mlir::emitError(module.getLoc()) << "weight '" << spec << "' names an empty tensor";
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+/// Builds Artifact.weights: tensors the compiler made (embedded), and
+/// checkpoint tensors referred to by pieces (file, offset, length, SHA-256)
+/// or, with embedWeights, copied in the type the function takes.
 FailureOr<flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::Weight>>>>
 writeWeights(ModuleOp module, flatbuffers::FlatBufferBuilder &fbb, const std::vector<WeightUse> &uses,
              const CompileOptions &options, std::string &weightsDir) {
-  if (uses.empty()) return fbb.CreateVector(std::vector<flatbuffers::Offset<fb::Weight>>());
-  if (options.weightsDir.empty())
-    return mlir::emitError(module.getLoc()) << "the module takes " << uses.size() << " weight(s) from a checkpoint ('"
-                              << uses.front().name << "', ...), but no --weights=DIR names the checkpoint";
-  auto ckpt = weights::Checkpoint::open(options.weightsDir);
-  if (!ckpt.ok()) return mlir::emitError(module.getLoc()) << ckpt.status().message();
-  SmallString<256> absolute(options.weightsDir);
-  llvm::sys::fs::make_absolute(absolute);
-  llvm::sys::path::remove_dots(absolute, /*remove_dot_dot=*/true);
-  weightsDir = absolute.str().str();
-  const std::string prefix = options.weightsDir + "/";
-
   std::vector<flatbuffers::Offset<fb::Weight>> out;
+  std::unique_ptr<weights::Checkpoint> ckpt;
+  const std::string prefix = options.weightsDir + "/";
   for (const WeightUse &use : uses) {
-    const weights::CheckpointTensor *t = (*ckpt)->find(use.name);
-    if (!t) return mlir::emitError(module.getLoc()) << options.weightsDir << ": the checkpoint has no tensor '" << use.name << "'";
-    const weights::TensorInfo &info = *t->info;
-    if (ArrayRef<int64_t>(info.shape) != ArrayRef<int64_t>(use.shape)) {
-      std::string want;
-      for (int64_t d : use.shape) want += (want.empty() ? "" : ", ") + std::to_string(d);
-      return mlir::emitError(module.getLoc()) << options.weightsDir << ": tensor '" << use.name << "' is " << info.describe()
-                                << ", the function takes [" << want << "] " << typeName(use.elementType);
-    }
-    const std::optional<weights::DType> same = checkpointTypeOf(use.elementType);
-    const bool convert = !same || *same != info.dtype;
-    if (convert && (!options.embedWeights || !weights::isFloating(info.dtype) ||
-                    !(use.elementType.isF32() || use.elementType.isBF16())))
-      return mlir::emitError(module.getLoc()) << options.weightsDir << ": tensor '" << use.name << "' is " << info.describe()
-                                << " in the checkpoint, but the function takes " << typeName(use.elementType)
-                                << (weights::isFloating(info.dtype)
-                                        ? " (match it: --weight-type=bf16 retypes expert weights; or convert it "
-                                          "into the artifact with --embed-weights)"
-                                        : "");
     const auto name = fbb.CreateString(use.name);
     const auto shape = fbb.CreateVector(use.shape.data(), use.shape.size());
     const auto type = elementTypeOf(use.elementType);
-    if (!options.embedWeights) {
-      std::string file = t->shard->path();
-      if (file.compare(0, prefix.size(), prefix) == 0) file = file.substr(prefix.size());
-      const schema::Sha256 digest = schema::sha256(t->bytes(), info.byteSize);
-      out.push_back(fb::CreateWeight(fbb, name, type, shape, fbb.CreateString(file), info.offset, info.byteSize,
-                                     fbb.CreateVector(digest.data(), digest.size())));
+    int64_t elements = 1;
+    for (int64_t d : use.shape) elements *= d;
+    const uint64_t width = use.elementType.isF32() || use.elementType.isInteger(32) ? 4 : use.elementType.isBF16() ? 2 : 8;
+    const uint64_t bytes = static_cast<uint64_t>(elements) * width;
+
+    if (auto generated = options.generatedWeights.find(use.name); generated != options.generatedWeights.end()) {
+      if (generated->second.size() != bytes)
+        return mlir::emitError(module.getLoc()) << "generated weight '" << use.name << "' has "
+                                                << generated->second.size() << " bytes, the function takes " << bytes;
+      fbb.ForceVectorAlignment(bytes, 1, 64);
+      const auto data = fbb.CreateVector(generated->second);
+      out.push_back(fb::CreateWeight(fbb, name, type, shape, bytes, 0, data));
       continue;
     }
-    std::vector<uint8_t> bytes;
-    if (!convert) {
-      bytes.assign(t->bytes(), t->bytes() + info.byteSize);
-    } else {
-      std::vector<float> values(static_cast<size_t>(info.elementCount()));
-      weights::convertToF32(info.dtype, t->bytes(), values.size(), values.data());
-      if (use.elementType.isF32()) {
-        bytes.resize(values.size() * 4);
-        std::memcpy(bytes.data(), values.data(), bytes.size());
-      } else {
-        bytes.resize(values.size() * 2);
-        for (size_t i = 0; i < values.size(); ++i) {
-          const uint16_t b = toBf16(values[i]);
-          std::memcpy(bytes.data() + 2 * i, &b, 2);
+    if (!ckpt) {
+      if (options.weightsDir.empty())
+        return mlir::emitError(module.getLoc()) << "the module takes weights from a checkpoint ('" << use.name
+                                                << "', ...), but no --weights=DIR names the checkpoint";
+      auto opened = weights::Checkpoint::open(options.weightsDir);
+      if (!opened.ok()) return mlir::emitError(module.getLoc()) << opened.status().message();
+      ckpt = std::move(*opened);
+      SmallString<256> absolute(options.weightsDir);
+      llvm::sys::fs::make_absolute(absolute);
+      llvm::sys::path::remove_dots(absolute, /*remove_dot_dot=*/true);
+      weightsDir = absolute.str().str();
+    }
+    FailureOr<SmallVector<PieceSpec>> specs = parseWeightSpec(module, use.name);
+    if (failed(specs)) return failure();
+
+    // Each piece's tensor, type and byte range.
+    struct Piece {
+      const weights::CheckpointTensor *tensor;
+      uint64_t offset, length;
+    };
+    SmallVector<Piece> pieces;
+    uint64_t total = 0;
+    bool convert = false;
+    for (const PieceSpec &p : *specs) {
+      const weights::CheckpointTensor *t = ckpt->find(p.tensor);
+      if (!t)
+        return mlir::emitError(module.getLoc()) << options.weightsDir << ": the checkpoint has no tensor '" << p.tensor << "'";
+      const weights::TensorInfo &info = *t->info;
+      if (specs->size() == 1 && p.rowBegin < 0 && ArrayRef<int64_t>(info.shape) != ArrayRef<int64_t>(use.shape)) {
+        std::string want;
+        for (int64_t d : use.shape) want += (want.empty() ? "" : ", ") + std::to_string(d);
+        return mlir::emitError(module.getLoc()) << options.weightsDir << ": tensor '" << p.tensor << "' is "
+                                                << info.describe() << ", the function takes [" << want << "] "
+                                                << typeName(use.elementType);
+      }
+      const std::optional<weights::DType> same = checkpointTypeOf(use.elementType);
+      if (!same || *same != info.dtype) {
+        if (!options.embedWeights || !weights::isFloating(info.dtype) ||
+            !(use.elementType.isF32() || use.elementType.isBF16()))
+          return mlir::emitError(module.getLoc())
+                 << options.weightsDir << ": tensor '" << p.tensor << "' is " << info.describe()
+                 << " in the checkpoint, but the function takes " << typeName(use.elementType)
+                 << (weights::isFloating(info.dtype) ? " (match it: --weight-type=bf16 retypes expert weights; or "
+                                                       "convert it into the artifact with --embed-weights)"
+                                                     : "");
+        convert = true;
+      }
+      const int64_t last = info.shape.empty() ? 1 : info.shape.back();
+      const int64_t rows = last == 0 ? 0 : info.elementCount() / last;
+      const uint64_t rowBytes = static_cast<uint64_t>(last) * weights::dtypeSize(info.dtype);
+      int64_t r0 = 0, r1 = rows;
+      if (p.rowBegin >= 0) {
+        if (p.rowEnd > rows)
+          return mlir::emitError(module.getLoc()) << options.weightsDir << ": rows [" << p.rowBegin << ", " << p.rowEnd
+                                                  << ") of tensor '" << p.tensor << "' (" << info.describe()
+                                                  << ", " << rows << " rows)";
+        r0 = p.rowBegin, r1 = p.rowEnd;
+      }
+      pieces.push_back({t, info.offset + static_cast<uint64_t>(r0) * rowBytes, static_cast<uint64_t>(r1 - r0) * rowBytes});
+      total += static_cast<uint64_t>(r1 - r0) * static_cast<uint64_t>(last);
+    }
+    if (total != static_cast<uint64_t>(elements))
+      return mlir::emitError(module.getLoc()) << options.weightsDir << ": weight '" << use.name << "' gathers " << total
+                                              << " elements, the function takes " << elements;
+
+    if (!options.embedWeights) {
+      std::vector<flatbuffers::Offset<fb::WeightPiece>> refs;
+      for (const Piece &p : pieces) {
+        std::string file = p.tensor->shard->path();
+        if (file.compare(0, prefix.size(), prefix) == 0) file = file.substr(prefix.size());
+        const uint8_t *at = p.tensor->shard->bytes(*p.tensor->info) + (p.offset - p.tensor->info->offset);
+        const schema::Sha256 digest = schema::sha256(at, p.length);
+        refs.push_back(fb::CreateWeightPiece(fbb, fbb.CreateString(file), p.offset, p.length,
+                                             fbb.CreateVector(digest.data(), digest.size())));
+      }
+      const auto refVector = fbb.CreateVector(refs);
+      out.push_back(fb::CreateWeight(fbb, name, type, shape, bytes, refVector));
+      continue;
+    }
+    std::vector<uint8_t> data;
+    data.reserve(bytes);
+    for (const Piece &p : pieces) {
+      const weights::TensorInfo &info = *p.tensor->info;
+      const uint8_t *at = p.tensor->shard->bytes(info) + (p.offset - info.offset);
+      if (!convert) {
+        data.insert(data.end(), at, at + p.length);
+        continue;
+      }
+      std::vector<float> values(p.length / weights::dtypeSize(info.dtype));
+      weights::convertToF32(info.dtype, at, values.size(), values.data());
+      for (float v : values) {
+        if (use.elementType.isF32()) {
+          const uint8_t *b = reinterpret_cast<const uint8_t *>(&v);
+          data.insert(data.end(), b, b + 4);
+        } else {
+          const uint16_t h = toBf16(v);
+          data.push_back(static_cast<uint8_t>(h & 0xff));
+          data.push_back(static_cast<uint8_t>(h >> 8));
         }
       }
     }
-    fbb.ForceVectorAlignment(bytes.size(), 1, 64);
-    const auto data = fbb.CreateVector(bytes);
-    out.push_back(fb::CreateWeight(fbb, name, type, shape, 0, 0, bytes.size(), 0, data));
+    fbb.ForceVectorAlignment(data.size(), 1, 64);
+    const auto dataVector = fbb.CreateVector(data);
+    out.push_back(fb::CreateWeight(fbb, name, type, shape, bytes, 0, dataVector));
   }
   return fbb.CreateVector(out);
 }
@@ -261,6 +349,11 @@ FailureOr<std::vector<uint8_t>> writeArtifact(ModuleOp module, const TargetResul
   }
   std::string weightsDir;
   auto weightTable = writeWeights(module, fbb, weightUses, options, weightsDir);
+  if (!options.weightsDir.empty() && weightsDir.empty()) {
+    SmallString<256> absolute(options.weightsDir);
+    llvm::sys::fs::make_absolute(absolute);
+    weightsDir = absolute.str().str();
+  }
   if (failed(weightTable)) return failure();
   auto root = fb::CreateArtifact(fbb, fbb.CreateString("hexmoe-compile 0.1"),
                                  fbb.CreateString(options.source), fbb.CreateVector(functions),

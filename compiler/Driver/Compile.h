@@ -7,6 +7,7 @@
 #include "mlir/IR/BuiltinOps.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,10 @@ struct CompileOptions {
   /// Copies the weights into the artifact (converting a checkpoint dtype to
   /// the function's, e.g. bf16 to f32), so it runs without the checkpoint.
   bool embedWeights = false;
+  /// Weights the compiler made (RoPE tables), by the name a `moe.weight`
+  /// argument gives them ("hexmoe.rope.0"): their bytes, embedded as they
+  /// are in the argument's type.
+  std::map<std::string, std::vector<uint8_t>> generatedWeights;
   MoEPipelineOptions pipeline;
   /// Recorded in the artifact.
   std::string source;

@@ -23,6 +23,11 @@ inline constexpr const char *kBindingsAttr = "moe.bindings";
 /// The plan makes it a weight buffer, which the runtime binds from the
 /// checkpoint (or the artifact); callers never pass it.
 inline constexpr const char *kWeightAttr = "moe.weight";
+/// A weight made of several checkpoint pieces, concatenated:
+/// "NAME;NAME@r0:r1;..." where NAME@r0:r1 is rows [r0, r1) of tensor NAME
+/// seen as [elements / last dim, last dim] (experts stacked from per-expert
+/// tensors, gate rows split out of a packed gate_up).
+inline constexpr char kWeightSpecSeparator = ';';
 
 /// The artifact's ElementType number of a tensor element type (f32 0, bf16 1,
 /// i32 2, i64 3; Compile.cpp checks they agree), as kernel ABI records hold it.

@@ -512,6 +512,10 @@ const char* hexmoe_module_signer(const hexmoe_module_t* module) {
   return module ? unwrap(module)->signer().c_str() : "";
 }
 
+const char* hexmoe_module_weights_dir(const hexmoe_module_t* module) {
+  return module ? unwrap(module)->weightsDir().c_str() : "";
+}
+
 const char* hexmoe_module_cpu_variant(const hexmoe_module_t* module) {
   return module ? unwrap(module)->executable(unwrap(module)->defaultDevice())->name().c_str() : "";
 }

@@ -180,6 +180,7 @@ StatusOr<Ref<Module>> Module::load(const Ref<Runtime>& runtime, std::unique_ptr<
   // The weights before any device code: a missing or changed checkpoint is
   // reported as such.
   HEXMOE_ASSIGN_OR_RETURN(module->weights_, WeightStore::open(*artifact, name, options, runtime->deviceCount()));
+  module->weightsDir_ = module->weights_->directory();
 
   // Every device that loads one of the artifact's executables can run its
   // functions. A device that has no format of its own here is skipped; one

@@ -60,6 +60,8 @@ class Module final : public RefCounted {
   /// The checkpoint tensors its functions bind (empty before load, and for
   /// a description).
   WeightStore& weights() const { return *weights_; }
+  /// Where referenced weights were read from; "" when there are none.
+  const std::string& weightsDir() const { return weightsDir_; }
 
   Runtime& runtime() const { return *runtime_; }
   const Ref<Runtime>& runtimeRef() const { return runtime_; }
@@ -86,6 +88,7 @@ class Module final : public RefCounted {
   std::string producer_;
   std::string source_;
   std::string signer_;
+  std::string weightsDir_;
 };
 
 }  // namespace hexmoe

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "artifact_generated.h"
@@ -16,6 +17,18 @@
 #include "runtime/schema/weight_digest.h"
 
 namespace hexmoe {
+namespace {
+
+/// Lets the kernel drop the whole pages of a mapped range that was copied
+/// (they are read again from the file if anything touches them later).
+void dropPages(const uint8_t* data, size_t size) {
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + page - 1) / page * page;
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + size) / page * page;
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
+}  // namespace
 
 WeightStore::~WeightStore() {
   buffers_.clear();  // before the memory they may wrap
@@ -33,56 +46,83 @@ StatusOr<std::unique_ptr<WeightStore>> WeightStore::open(const schema::Artifact&
                                                       : "";
   std::map<std::string, size_t> byFile;  // file -> index in mappings_
   size_t verifiedBytes = 0;
+  // Maps `file` once; returns its mapping.
+  auto mapFile = [&](const std::string& file, const std::string& weight) -> StatusOr<const Mapping*> {
+    auto found = byFile.find(file);
+    if (found != byFile.end()) return &store->mappings_[found->second];
+    const std::string path = dir.empty() ? file : dir + "/" + file;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      const int err = errno;
+      const std::string hint = options.weightsDir.empty() ? " (moved? point at the checkpoint with --weights=DIR)" : "";
+      if (err == ENOENT)
+        return notFound(what + ": weight '" + weight + "' is in " + path + ", which does not exist" + hint);
+      return errnoStatus(err, what + ": weight '" + weight + "': " + path);
+    }
+    struct stat st;
+    Mapping m;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+      m.size = static_cast<size_t>(st.st_size);
+      void* p = mmap(nullptr, m.size, PROT_READ, MAP_PRIVATE, fd, 0);
+      m.data = p == MAP_FAILED ? nullptr : static_cast<const uint8_t*>(p);
+    }
+    const int err = errno;
+    ::close(fd);
+    if (!m.data && m.size) return errnoStatus(err, what + ": mapping " + path);
+    m.path = path;
+    byFile.emplace(file, store->mappings_.size());
+    store->mappings_.push_back(m);
+    return &store->mappings_.back();
+  };
+
   for (const schema::Weight* w : *artifact.weights()) {  // verified: see artifact_file.cpp
     Entry e;
     e.name = w->name()->str();
     e.size = static_cast<size_t>(w->length());
-    if (!w->file() || w->file()->size() == 0) {
+    if (w->data()) {
       e.bytes = w->data()->data();
       store->weights_.push_back(std::move(e));
       continue;
     }
-    const std::string file = w->file()->str();
-    const std::string path = dir.empty() ? file : dir + "/" + file;
-    auto found = byFile.find(file);
-    if (found == byFile.end()) {
-      const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) {
-        const int err = errno;
-        const std::string hint = options.weightsDir.empty() ? " (moved? point at the checkpoint with --weights=DIR)" : "";
-        if (err == ENOENT)
-          return notFound(what + ": weight '" + e.name + "' is in " + path + ", which does not exist" + hint);
-        return errnoStatus(err, what + ": weight '" + e.name + "': " + path);
+    std::vector<const uint8_t*> pieces;
+    for (const schema::WeightPiece* piece : *w->pieces()) {
+      HEXMOE_ASSIGN_OR_RETURN(const Mapping* m, mapFile(piece->file()->str(), e.name));
+      if (piece->offset() > m->size || piece->length() > m->size - piece->offset())
+        return dataLoss(what + ": weight '" + e.name + "' is bytes [" + std::to_string(piece->offset()) + ", " +
+                        std::to_string(piece->offset() + piece->length()) + ") of " + m->path + ", which has " +
+                        std::to_string(m->size) + " (not the checkpoint it was compiled from?)");
+      const uint8_t* bytes = m->data + piece->offset();
+      if (options.verifyWeights) {
+        const schema::Sha256 digest = schema::sha256(bytes, piece->length());
+        if (std::memcmp(digest.data(), piece->sha256()->data(), digest.size()) != 0)
+          return dataLoss(what + ": weight '" + e.name + "' in " + m->path + " does not match the SHA-256 recorded at "
+                          "compile time (" + schema::hexDigest(piece->sha256()->data()) + "): the checkpoint changed; "
+                          "recompile, or point --weights at the checkpoint it was compiled from");
+        verifiedBytes += piece->length();
       }
-      struct stat st;
-      Mapping m;
-      if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-        m.size = static_cast<size_t>(st.st_size);
-        void* p = mmap(nullptr, m.size, PROT_READ, MAP_PRIVATE, fd, 0);
-        m.data = p == MAP_FAILED ? nullptr : static_cast<const uint8_t*>(p);
-      }
-      const int err = errno;
-      ::close(fd);
-      if (!m.data && m.size) return errnoStatus(err, what + ": mapping " + path);
-      found = byFile.emplace(file, store->mappings_.size()).first;
-      store->mappings_.push_back(m);
+      pieces.push_back(bytes);
     }
-    const Mapping& m = store->mappings_[found->second];
-    if (w->offset() > m.size || w->length() > m.size - w->offset())
-      return dataLoss(what + ": weight '" + e.name + "' is bytes [" + std::to_string(w->offset()) + ", " +
-                      std::to_string(w->offset() + w->length()) + ") of " + path + ", which has " +
-                      std::to_string(m.size) + " (not the checkpoint it was compiled from?)");
-    e.bytes = m.data + w->offset();
-    if (options.verifyWeights) {
-      const schema::Sha256 digest = schema::sha256(e.bytes, e.size);
-      if (std::memcmp(digest.data(), w->sha256()->data(), digest.size()) != 0)
-        return dataLoss(what + ": weight '" + e.name + "' in " + path + " does not match the SHA-256 recorded at "
-                        "compile time (" + schema::hexDigest(w->sha256()->data()) + "): the checkpoint changed; "
-                        "recompile, or point --weights at the checkpoint it was compiled from");
-      verifiedBytes += e.size;
+    if (pieces.size() == 1) {
+      e.bytes = pieces[0];
+    } else {
+      // Stacked experts or rows split out of a packed tensor: one aligned
+      // host copy, after which the mapped pages are not needed.
+      void* joined = std::aligned_alloc(hal::kBufferAlignment, (e.size + hal::kBufferAlignment - 1) /
+                                                                   hal::kBufferAlignment * hal::kBufferAlignment);
+      if (!joined) return resourceExhausted(what + ": weight '" + e.name + "': cannot allocate " + std::to_string(e.size) + " bytes");
+      store->copies_.emplace_back(static_cast<uint8_t*>(joined), &std::free);
+      size_t at = 0;
+      for (size_t p = 0; p < pieces.size(); ++p) {
+        const size_t length = static_cast<size_t>(w->pieces()->Get(p)->length());
+        std::memcpy(store->copies_.back().get() + at, pieces[p], length);
+        dropPages(pieces[p], length);
+        at += length;
+      }
+      e.bytes = store->copies_.back().get();
     }
     store->weights_.push_back(std::move(e));
   }
+  if (!store->mappings_.empty()) store->directory_ = dir.empty() ? "." : dir;
   if (!store->mappings_.empty())
     HEXMOE_LOG_INFO("{}: {} weight(s) from {} file(s) in {}{}", what, store->weights_.size(), store->mappings_.size(),
                     dir.empty() ? "." : dir,

@@ -1,6 +1,8 @@
 // A module's weights: the checkpoint tensors its artifact refers to (mapped
-// from the safetensors files, checked against their SHA-256) or carries, and
-// each one's buffer on every device that binds it.
+// from the safetensors files, checked against their SHA-256; a weight of
+// several pieces, such as experts stacked from per-expert tensors, copied
+// once into aligned host memory) or carries, and each one's buffer on every
+// device that binds it.
 #ifndef HEXMOE_RUNTIME_CORE_WEIGHTS_H_
 #define HEXMOE_RUNTIME_CORE_WEIGHTS_H_
 
@@ -41,6 +43,8 @@ class WeightStore {
   ~WeightStore();
 
   size_t size() const { return weights_.size(); }
+  /// The checkpoint directory referenced weights come from; "" when none do.
+  const std::string& directory() const { return directory_; }
   const std::string& name(size_t w) const { return weights_[w].name; }
   /// The host bytes of weight `w` (in a mapping or in the artifact).
   const uint8_t* bytes(size_t w) const { return weights_[w].bytes; }
@@ -54,6 +58,7 @@ class WeightStore {
   struct Mapping {
     const uint8_t* data = nullptr;
     size_t size = 0;
+    std::string path;
   };
   struct Entry {
     std::string name;
@@ -62,7 +67,10 @@ class WeightStore {
   };
   WeightStore() = default;
 
+  std::string directory_;
   std::vector<Mapping> mappings_;
+  /// Host copies of weights made of several pieces.
+  std::vector<std::unique_ptr<uint8_t, void (*)(void*)>> copies_;
   std::vector<Entry> weights_;
   std::mutex mutex_;
   std::vector<std::vector<std::unique_ptr<hal::Buffer>>> buffers_;  // by device, then weight

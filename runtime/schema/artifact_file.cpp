@@ -65,7 +65,9 @@ std::string badWeightFile(const std::string& file) {
 }
 
 /// Checks each weight: a name, a static shape whose bytes are `length`, and
-/// either a file reference with a SHA-256 or embedded data of that length.
+/// either checkpoint pieces (each a file inside the checkpoint directory, a
+/// range that does not overflow and a SHA-256) adding up to that length, or
+/// embedded data of that length.
 bool checkWeights(const Artifact& a, std::string& error) {
   if (!a.weights()) return true;
   for (size_t w = 0; w < a.weights()->size(); ++w) {
@@ -92,23 +94,45 @@ bool checkWeights(const Artifact& a, std::string& error) {
       error = wn + " is " + std::to_string(weight->length()) + " bytes, its shape needs " + std::to_string(bytes);
       return false;
     }
-    const bool referenced = weight->file() && weight->file()->size() > 0;
-    if (referenced) {
-      const std::string why = badWeightFile(weight->file()->str());
+    const size_t numPieces = weight->pieces() ? weight->pieces()->size() : 0;
+    if ((numPieces > 0) == (weight->data() != nullptr)) {
+      error = wn + " must have either checkpoint pieces or data";
+      return false;
+    }
+    if (weight->data()) {
+      if (weight->data()->size() != weight->length()) {
+        error = wn + " carries " + std::to_string(weight->data()->size()) + " bytes of data for " +
+                std::to_string(weight->length());
+        return false;
+      }
+      continue;
+    }
+    uint64_t total = 0;
+    for (size_t p = 0; p < numPieces; ++p) {
+      const WeightPiece* piece = weight->pieces()->Get(p);
+      const std::string pn = wn + " piece " + std::to_string(p);
+      if (!piece->file() || piece->file()->size() == 0) {
+        error = pn + " names no file";
+        return false;
+      }
+      const std::string why = badWeightFile(piece->file()->str());
       if (!why.empty()) {
-        error = wn + ": file '" + weight->file()->str() + "' " + why;
+        error = pn + ": file '" + piece->file()->str() + "' " + why;
         return false;
       }
-      if (!weight->sha256() || weight->sha256()->size() != 32 || weight->data()) {
-        error = wn + " refers to '" + weight->file()->str() + "' without a 32-byte SHA-256, or also embeds data";
+      if (!piece->sha256() || piece->sha256()->size() != 32) {
+        error = pn + " has no 32-byte SHA-256";
         return false;
       }
-      if (weight->offset() > UINT64_MAX - weight->length()) {
-        error = wn + ": offset + length overflows";
+      if (piece->offset() > UINT64_MAX - piece->length() ||
+          __builtin_add_overflow(total, piece->length(), &total)) {
+        error = pn + ": offset + length overflows";
         return false;
       }
-    } else if (!weight->data() || weight->data()->size() != weight->length()) {
-      error = wn + " has neither a file nor " + std::to_string(weight->length()) + " bytes of data";
+    }
+    if (total != weight->length()) {
+      error = wn + ": its pieces hold " + std::to_string(total) + " bytes, its shape needs " +
+              std::to_string(weight->length());
       return false;
     }
   }

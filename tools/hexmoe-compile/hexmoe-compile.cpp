@@ -1,6 +1,8 @@
 //===- hexmoe-compile.cpp - moe MLIR → hexmoe artifact --------------------===//
 #include "compiler/Driver/Compile.h"
 #include "compiler/Target/TargetBackend.h"
+#include "models/builder/decoder_mlir.h"
+#include "models/config/tensor_manifest.h"
 #include "runtime/schema/artifact_file.h"
 #include "runtime/schema/artifact_signature.h"
 #include "targets/InitAllTargets.h"
@@ -11,6 +13,7 @@
 #include "mlir/Support/FileUtilities.h"
 
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -22,7 +25,8 @@
 
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input .mlir, or an .hxm to sign>"));
+static cl::opt<std::string> inputFile(cl::Positional,
+                                      cl::desc("<input .mlir, a Hugging Face model directory, or an .hxm to sign>"));
 static cl::opt<std::string> outputFile("o", cl::desc("Output artifact (default: INPUT with .hxm)"),
                                        cl::value_desc("file"));
 static cl::opt<std::string> target(
@@ -64,7 +68,42 @@ static cl::opt<bool> embedWeights(
     cl::desc("With --weights: copy the tensors into the artifact instead (converting the "
              "checkpoint's dtype to the function's, e.g. bf16 to f32), so it runs without "
              "the checkpoint"));
+static cl::opt<int> maxSeqLen(
+    "max-seq-len",
+    cl::desc("For a model directory: the positions its KV caches hold (prompt plus generated "
+             "tokens; default: max_position_embeddings, at most 4096)"),
+    cl::init(0));
+static cl::opt<std::string> dumpMlir(
+    "dump-mlir",
+    cl::desc("For a model directory: also write the moe-dialect MLIR built from it to FILE"),
+    cl::value_desc("FILE"));
 static cl::opt<bool> quiet("quiet", cl::desc("Print nothing on success"));
+
+/// A Hugging Face model directory as moe MLIR: config.json read and checked
+/// against the checkpoint, the decoder built. Prints errors; false on one.
+static bool buildModelMlir(const std::string &dir, hexmoe::models::BuiltModel &built) {
+  auto fail = [](const hexmoe::Status &s) {
+    llvm::errs() << "hexmoe-compile: " << s.message() << "\n";
+    return false;
+  };
+  auto config = hexmoe::models::readModelConfig(dir);
+  if (!config.ok()) return fail(config.status());
+  auto ckpt = hexmoe::weights::Checkpoint::open(dir);
+  if (!ckpt.ok()) return fail(ckpt.status());
+  auto layout = hexmoe::models::checkCheckpoint(*config, **ckpt);
+  if (!layout.ok()) return fail(layout.status());
+  hexmoe::models::BuildOptions options;
+  options.maxSeqLen = maxSeqLen;
+  auto model = hexmoe::models::buildDecoderMlir(*config, *layout, **ckpt, options);
+  if (!model.ok()) return fail(model.status());
+  built = std::move(*model);
+  if (!quiet)
+    llvm::errs() << "hexmoe-compile: " << dir << ": " << hexmoe::models::architectureName(config->architecture) << ", "
+                 << config->numLayers << " layers, " << config->numExperts << " experts (top-" << config->topK
+                 << "), vocab " << config->vocabSize << ", " << (*ckpt)->size() << " tensors, caches of "
+                 << built.maxSeqLen << " positions\n";
+  return true;
+}
 
 /// Writes `bytes` to `path`; false (with a message) on failure.
 static bool writeArtifact(const std::string &path, const std::vector<uint8_t> &bytes) {
@@ -95,6 +134,7 @@ int main(int argc, char **argv) {
       argc, argv,
       "hexmoe-compile: compiles a moe-dialect MLIR file into a hexmoe artifact (.hxm)\n\n"
       "  hexmoe-compile models/examples/mixtral_layer.mlir --target=cpu -o layer.hxm\n"
+      "  hexmoe-compile path/to/hf-model-dir -o model.hxm   (mixtral, qwen3_moe: weights stay in the checkpoint)\n"
       "  hexmoe-run layer.hxm --input=@hidden.npy ... --output=@out.npy\n\n"
       "The artifact holds the launch plan of every function and the code of each target:\n"
       "one shared object per CPU variant (the runtime picks the best one the host\n"
@@ -140,7 +180,29 @@ int main(int argc, char **argv) {
   }
 
   std::string error;
-  auto file = mlir::openInputFile(inputFile, &error);
+  // A model directory is built into MLIR first; its checkpoint is the weights.
+  const bool modelDir = llvm::sys::fs::is_directory(inputFile);
+  hexmoe::models::BuiltModel built;
+  std::unique_ptr<llvm::MemoryBuffer> file;
+  if (modelDir) {
+    if (maxSeqLen < 0) {
+      llvm::errs() << "hexmoe-compile: --max-seq-len must be positive\n";
+      return 2;
+    }
+    if (!buildModelMlir(inputFile, built)) return 1;
+    if (!dumpMlir.empty()) {
+      std::error_code ec;
+      llvm::raw_fd_ostream os(dumpMlir, ec);
+      if (ec) {
+        llvm::errs() << "hexmoe-compile: --dump-mlir: " << dumpMlir << ": " << ec.message() << "\n";
+        return 1;
+      }
+      os << built.mlir;
+    }
+    file = llvm::MemoryBuffer::getMemBufferCopy(built.mlir, inputFile + "/config.json (built)");
+  } else {
+    file = mlir::openInputFile(inputFile, &error);
+  }
   if (!file) {
     llvm::errs() << "hexmoe-compile: " << error << "\n";
     return 1;
@@ -182,6 +244,10 @@ int main(int argc, char **argv) {
   options.dumpKernelsDir = dumpKernels;
   options.weightsDir = weightsDir;
   options.embedWeights = embedWeights;
+  if (modelDir) {
+    if (options.weightsDir.empty()) options.weightsDir = inputFile;
+    options.generatedWeights = std::move(built.generatedWeights);
+  }
   if (embedWeights && weightsDir.empty()) {
     llvm::errs() << "hexmoe-compile: --embed-weights needs --weights=DIR (the checkpoint to copy from)\n";
     return 2;
@@ -201,6 +267,7 @@ int main(int argc, char **argv) {
   std::string out = outputFile;
   if (out.empty()) {
     llvm::StringRef in(inputFile);
+    in = in.rtrim('/');
     out = (in.ends_with(".mlir") ? in.drop_back(5) : in).str() + ".hxm";
   }
   if (!writeArtifact(out, *artifact)) return 1;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "hexmoe/hexmoe.hpp"
+#include "tools/hexmoe-run/generate.h"
 #include "tools/hexmoe-run/npy.h"
 #include "tools/hexmoe-run/values.h"
 
@@ -50,6 +51,23 @@ options:
                         digits; repeatable (any of them will do). Without it,
                         any artifact loads: it holds native code, so only run
                         artifacts from people you trust
+generation (an artifact compiled from a model directory):
+  --prompt=TEXT         generate after TEXT (encoded with the checkpoint's
+                        tokenizer.json); prints the text, then prefill and
+                        decode tokens/s
+  --prompt-ids=1,15,27  the same from token ids (prints ids unless the
+                        checkpoint has a tokenizer.json)
+  --max-new-tokens=N    tokens to generate (default 16; stops early at EOS)
+  --temperature=T       sample at temperature T (default: greedy)
+  --top-k=K, --top-p=P  sample from the K most likely / the smallest set of
+                        probability >= P (with --temperature)
+  --seed=S              the sampler's seed (default 0)
+  --dump-logits=@F.npy  write f32 [steps, vocab]: row 0 the logits at the last
+                        prompt position, row i those after i generated tokens
+  --tokenizer=FILE      a tokenizer.json other than the checkpoint's
+  --eos-id=N            stop at token N (default: the checkpoint's
+                        eos_token_id; -1: never)
+
   --weights=DIR         the checkpoint directory of an artifact compiled with
                         --weights (default: where it was at compile time)
   --no-verify-weights   skip the SHA-256 check of every referenced weight at
@@ -107,7 +125,17 @@ struct Options {
   std::string trustedKeys;    // "KEY,KEY"
   std::string weightsDir;
   bool verifyWeights = true;
+  bool generation = false;
+  hexmoe::tools::GenerateOptions gen;
 };
+
+double parseNumber(const std::string& flag, const std::string& value, double min, double max) {
+  char* end = nullptr;
+  const double v = std::strtod(value.c_str(), &end);
+  if (value.empty() || *end != '\0' || !(v >= min && v <= max))
+    throw Failure{flag + " takes a number in [" + std::to_string(min) + ", " + std::to_string(max) + "], got '" + value + "'", 2};
+  return v;
+}
 
 using hexmoe::api::TensorPtr;
 using hexmoe::api::ModulePtr;
@@ -192,6 +220,33 @@ Options parseArgs(int argc, char** argv) {
       if (value.empty() || value.find(',') != std::string::npos)
         throw Failure{"--trust takes one public key (a file or 64 hex digits), got '" + value + "'", 2};
       o.trustedKeys += (o.trustedKeys.empty() ? "" : ",") + value;
+    } else if (flag == "--prompt") {
+      o.generation = o.gen.textPrompt = true;
+      o.gen.prompt = value;
+    } else if (flag == "--prompt-ids") {
+      o.generation = true;
+      try {
+        o.gen.promptIds = hexmoe::tools::parseIds(value);
+      } catch (const hexmoe::tools::GenerateError& e) {
+        throw Failure{e.what(), 2};
+      }
+    } else if (flag == "--max-new-tokens") {
+      o.gen.maxNewTokens = parseCount(flag, value, 1);
+    } else if (flag == "--temperature") {
+      o.gen.temperature = parseNumber(flag, value, 0, 100);
+    } else if (flag == "--top-k") {
+      o.gen.topK = parseCount(flag, value, 1);
+    } else if (flag == "--top-p") {
+      o.gen.topP = parseNumber(flag, value, 1e-9, 1);
+    } else if (flag == "--seed") {
+      o.gen.seed = static_cast<uint64_t>(parseCount(flag, value, 0));
+    } else if (flag == "--dump-logits") {
+      if (value.size() < 2 || value[0] != '@') throw Failure{"--dump-logits takes @FILE.npy, got '" + value + "'", 2};
+      o.gen.dumpLogits = value.substr(1);
+    } else if (flag == "--tokenizer") {
+      o.gen.tokenizerPath = value;
+    } else if (flag == "--eos-id") {
+      o.gen.eosId = static_cast<int64_t>(parseNumber(flag, value, -1, 2147483647));
     } else if (flag == "--weights") {
       if (value.empty()) throw Failure{"--weights takes a checkpoint directory", 2};
       o.weightsDir = value;
@@ -210,6 +265,10 @@ Options parseArgs(int argc, char** argv) {
     }
   }
   if (o.artifact.empty() && !o.listDevices) throw Failure{"no artifact given (usage: hexmoe-run ARTIFACT.hxm [options]; see --help)", 2};
+  if (o.generation && o.gen.textPrompt && !o.gen.promptIds.empty())
+    throw Failure{"give --prompt or --prompt-ids, not both", 2};
+  if (o.generation && (!o.inputs.empty() || !o.outputs.empty() || o.repeat))
+    throw Failure{"--prompt/--prompt-ids generate with the model's own inputs: drop --input, --output and --repeat", 2};
   return o;
 }
 
@@ -364,6 +423,15 @@ int run(const Options& o) {
   ModulePtr module(rawModule);
   if (o.list) {
     listModule(runtime.get(), module.get());
+    return 0;
+  }
+
+  if (o.generation) {
+    try {
+      hexmoe::tools::generate(runtime.get(), module.get(), o.gen);
+    } catch (const hexmoe::tools::GenerateError& e) {
+      throw Failure{e.what()};
+    }
     return 0;
   }
 

@@ -1,0 +1,271 @@
+// Hugging Face config + checkpoint → moe-dialect MLIR text of the decoder.
+#include "models/builder/decoder_mlir.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <sstream>
+
+namespace hexmoe::models {
+namespace {
+
+std::string shapeOf(const std::vector<int64_t>& dims, const std::string& type) {
+  std::string s = "tensor<";
+  for (int64_t d : dims) s += (d < 0 ? std::string("?") : std::to_string(d)) + "x";
+  return s + type + ">";
+}
+
+/// Writes the function's arguments and body, one SSA value at a time.
+class Emitter {
+ public:
+  Emitter(const weights::Checkpoint& ckpt) : ckpt_(ckpt) {}
+
+  /// A plain argument named `name` (moe.name).
+  std::string input(const std::string& name, const std::string& type) {
+    const std::string v = "%a" + std::to_string(args_.size());
+    args_.push_back(v + ": " + type + " {moe.name = \"" + name + "\"}");
+    return v;
+  }
+
+  /// A weight argument: `pieces` are checkpoint tensor names, each with an
+  /// optional "@r0:r1" row range; its element type is the first tensor's.
+  StatusOr<std::pair<std::string, std::string>> weight(const std::vector<std::string>& pieces,
+                                                       const std::vector<int64_t>& shape) {
+    const std::string first = pieces.front().substr(0, pieces.front().find('@'));
+    const weights::CheckpointTensor* t = ckpt_.find(first);
+    if (!t) return notFound(ckpt_.dir() + ": the checkpoint has no tensor '" + first + "'");
+    std::string type;
+    switch (t->info->dtype) {
+      case weights::DType::kF32: type = "f32"; break;
+      case weights::DType::kBF16: type = "bf16"; break;
+      default:
+        return unimplemented(ckpt_.dir() + ": tensor '" + first + "' is " + weights::dtypeName(t->info->dtype) +
+                             "; the decoder takes F32 and BF16 checkpoints (FP8 and F16 are not read yet)");
+    }
+    std::string spec;
+    for (const std::string& p : pieces) spec += (spec.empty() ? "" : ";") + p;
+    const std::string v = "%w" + std::to_string(args_.size());
+    const std::string tensor = shapeOf(shape, type);
+    args_.push_back(v + ": " + tensor + " {moe.weight = \"" + spec + "\"}");
+    return std::make_pair(v, tensor);
+  }
+
+  /// A compiler-made f32 weight (embedded).
+  std::pair<std::string, std::string> generated(const std::string& name, const std::vector<int64_t>& shape) {
+    const std::string v = "%w" + std::to_string(args_.size());
+    const std::string tensor = shapeOf(shape, "f32");
+    args_.push_back(v + ": " + tensor + " {moe.weight = \"" + name + "\"}");
+    return {v, tensor};
+  }
+
+  /// Appends `op` (which uses "$" for its result) and returns the value.
+  std::string op(const std::string& text) {
+    const std::string v = "%v" + std::to_string(values_++);
+    body_ << "  " << v << " = " << text << "\n";
+    return v;
+  }
+
+  std::string finish(const std::string& result, const std::string& resultType) {
+    std::string s = "func.func @forward(";
+    for (size_t i = 0; i < args_.size(); ++i) s += (i ? ",\n    " : "") + args_[i];
+    s += ")\n    -> " + resultType + " {\n" + body_.str();
+    s += "  return " + result + " : " + resultType + "\n}\n";
+    return s;
+  }
+
+ private:
+  const weights::Checkpoint& ckpt_;
+  std::vector<std::string> args_;
+  std::ostringstream body_;
+  int values_ = 0;
+};
+
+std::string layerName(int64_t i, const std::string& rest) { return "model.layers." + std::to_string(i) + "." + rest; }
+
+std::string f64(double v) {
+  std::ostringstream s;
+  s.precision(17);
+  s << std::scientific << v;
+  return s.str();
+}
+
+}  // namespace
+
+std::vector<float> ropeTable(const ModelConfig& c, int64_t positions, int64_t dim) {
+  const RopeConfig& r = c.rope;
+  const int64_t half = dim / 2;
+  std::vector<double> inv(static_cast<size_t>(half));
+  for (int64_t i = 0; i < half; ++i) inv[i] = 1.0 / std::pow(r.theta, static_cast<double>(2 * i) / dim);
+  double attention = 1.0;
+  if (r.type == "linear") {
+    for (double& f : inv) f /= r.factor;
+  } else if (r.type == "yarn") {
+    // transformers' _compute_yarn_parameters.
+    auto mscale = [](double scale, double m) { return scale <= 1 ? 1.0 : 0.1 * m * std::log(scale) + 1.0; };
+    attention = r.mscaleAllDim > 0 ? mscale(r.factor, r.mscale) / mscale(r.factor, r.mscaleAllDim)
+                                   : mscale(r.factor, 1.0);
+    auto correction = [&](double rotations) {
+      return dim * std::log(r.originalMaxPositions / (rotations * 2 * M_PI)) / (2 * std::log(r.theta));
+    };
+    double low = std::max(std::floor(correction(r.betaFast)), 0.0);
+    double high = std::min(std::ceil(correction(r.betaSlow)), static_cast<double>(dim - 1));
+    if (low == high) high += 0.001;
+    for (int64_t i = 0; i < half; ++i) {
+      const double ramp = std::clamp((i - low) / (high - low), 0.0, 1.0);
+      const double extrapolation = 1 - ramp;
+      inv[i] = inv[i] / r.factor * (1 - extrapolation) + inv[i] * extrapolation;
+    }
+  }
+  std::vector<float> table(static_cast<size_t>(positions * dim));
+  for (int64_t p = 0; p < positions; ++p)
+    for (int64_t i = 0; i < half; ++i) {
+      const double a = static_cast<double>(p) * inv[i];
+      table[p * dim + i] = static_cast<float>(std::cos(a) * attention);
+      table[p * dim + half + i] = static_cast<float>(std::sin(a) * attention);
+    }
+  return table;
+}
+
+StatusOr<BuiltModel> buildDecoderMlir(const ModelConfig& c, const CheckpointLayout& layout,
+                                      const weights::Checkpoint& ckpt, const BuildOptions& options) {
+  if (c.isMla())
+    return unimplemented(c.source + ": " + architectureName(c.architecture) +
+                         " uses multi-head latent attention, which the decoder builder does not emit yet "
+                         "(mixtral, qwen2_moe without a shared expert, and qwen3_moe compile)");
+  if (c.sharedExpertGate)
+    return unimplemented(c.source + ": shared_expert_intermediate_size: Qwen2-MoE's gated shared expert is not "
+                         "emitted yet");
+  BuiltModel out;
+  out.maxSeqLen = options.maxSeqLen > 0 ? options.maxSeqLen : std::min<int64_t>(c.maxPositions, 4096);
+  const int64_t S = out.maxSeqLen, H = c.hiddenSize, D = c.headDim, nh = c.numHeads, nkv = c.numKvHeads;
+  const int64_t q = nh * D, kv = nkv * D, V = c.vocabSize;
+  const std::string act = shapeOf({-1, H}, "f32");
+
+  Emitter e(ckpt);
+  const std::string ids = e.input("ids", "tensor<?xi32>");
+  const std::string pos = e.input("positions", "tensor<?xi32>");
+  std::vector<std::pair<std::string, std::string>> caches;
+  const std::string cacheType = shapeOf({S, kv}, "f32");
+  for (int64_t i = 0; i < c.numLayers; ++i)
+    caches.push_back({e.input("k_cache." + std::to_string(i), cacheType),
+                      e.input("v_cache." + std::to_string(i), cacheType)});
+
+  const std::string ropeName = "hexmoe.rope." + std::to_string(S) + "x" + std::to_string(D);
+  std::vector<float> table = ropeTable(c, S, D);
+  out.generatedWeights[ropeName].resize(table.size() * 4);
+  std::memcpy(out.generatedWeights[ropeName].data(), table.data(), table.size() * 4);
+  auto [rope, ropeType] = e.generated(ropeName, {S, D});
+
+  auto W = [&](std::vector<std::string> pieces, std::vector<int64_t> shape) { return e.weight(pieces, shape); };
+  HEXMOE_ASSIGN_OR_RETURN(auto embed, W({"model.embed_tokens.weight"}, {V, H}));
+  std::string x = e.op("moe.embedding " + ids + ", " + embed.first + " : (tensor<?xi32>, " + embed.second + ") -> " + act);
+
+  auto rmsNorm = [&](const std::string& in, const std::string& inType, const std::pair<std::string, std::string>& w) {
+    return e.op("moe.rms_norm " + in + ", " + w.first + " {epsilon = " + f64(c.rmsNormEps) + " : f64} : (" + inType +
+                ", " + w.second + ") -> " + inType);
+  };
+  auto linear = [&](const std::string& in, const std::string& inType, const std::pair<std::string, std::string>& w,
+                    const std::pair<std::string, std::string>* bias, int64_t n) {
+    const std::string outType = shapeOf({-1, n}, "f32");
+    std::string text = "moe.linear " + in + ", " + w.first + (bias ? " bias " + bias->first : "") + " : (" + inType +
+                       ", " + w.second + (bias ? ", " + bias->second : "") + ") -> " + outType;
+    return e.op(text);
+  };
+
+  for (int64_t i = 0; i < c.numLayers; ++i) {
+    auto L = [&](const std::string& rest) { return layerName(i, rest); };
+    HEXMOE_ASSIGN_OR_RETURN(auto inNorm, W({L("input_layernorm.weight")}, {H}));
+    const std::string n = rmsNorm(x, act, inNorm);
+    std::pair<std::string, std::string> qkv[3], biases[3];
+    const char* names[3] = {"q_proj", "k_proj", "v_proj"};
+    const int64_t widths[3] = {q, kv, kv};
+    std::string proj[3];
+    for (int j = 0; j < 3; ++j) {
+      HEXMOE_ASSIGN_OR_RETURN(qkv[j], W({L(std::string("self_attn.") + names[j] + ".weight")}, {widths[j], H}));
+      if (c.qkvBias) {
+        HEXMOE_ASSIGN_OR_RETURN(biases[j], W({L(std::string("self_attn.") + names[j] + ".bias")}, {widths[j]}));
+      }
+      proj[j] = linear(n, act, qkv[j], c.qkvBias ? &biases[j] : nullptr, widths[j]);
+    }
+    const std::string qType = shapeOf({-1, q}, "f32"), kvType = shapeOf({-1, kv}, "f32");
+    if (c.qkNorm) {
+      HEXMOE_ASSIGN_OR_RETURN(auto qn, W({L("self_attn.q_norm.weight")}, {D}));
+      HEXMOE_ASSIGN_OR_RETURN(auto kn, W({L("self_attn.k_norm.weight")}, {D}));
+      proj[0] = rmsNorm(proj[0], qType, qn);
+      proj[1] = rmsNorm(proj[1], kvType, kn);
+    }
+    const std::string ropeAttrs = " {head_dim = " + std::to_string(D) + " : i64, rope_dim = " + std::to_string(D) +
+                                  " : i64" + (c.rope.interleaved ? ", interleaved" : "") + "}";
+    const std::string qr = e.op("moe.rope " + proj[0] + ", " + pos + ", " + rope + ropeAttrs + " : (" + qType +
+                                ", tensor<?xi32>, " + ropeType + ") -> " + qType);
+    const std::string kr = e.op("moe.rope " + proj[1] + ", " + pos + ", " + rope + ropeAttrs + " : (" + kvType +
+                                ", tensor<?xi32>, " + ropeType + ") -> " + kvType);
+    const std::string kc = e.op("moe.kv_write " + caches[i].first + ", " + kr + ", " + pos + " : (" + cacheType + ", " +
+                                kvType + ", tensor<?xi32>) -> " + cacheType);
+    const std::string vc = e.op("moe.kv_write " + caches[i].second + ", " + proj[2] + ", " + pos + " : (" + cacheType +
+                                ", " + kvType + ", tensor<?xi32>) -> " + cacheType);
+    const std::string attn =
+        e.op("moe.attention " + qr + ", " + kc + ", " + vc + ", " + pos + " {num_heads = " + std::to_string(nh) +
+             " : i64, num_kv_heads = " + std::to_string(nkv) + " : i64, head_dim = " + std::to_string(D) +
+             " : i64, v_head_dim = " + std::to_string(D) + " : i64, scale = " + f64(1.0 / std::sqrt(double(D))) +
+             " : f64, sliding_window = " + std::to_string(c.slidingWindow.value_or(0)) + " : i64} : (" + qType + ", " +
+             cacheType + ", " + cacheType + ", tensor<?xi32>) -> " + qType);
+    HEXMOE_ASSIGN_OR_RETURN(auto o, W({L("self_attn.o_proj.weight")}, {H, q}));
+    std::pair<std::string, std::string> ob;
+    if (c.outputBias) {
+      HEXMOE_ASSIGN_OR_RETURN(ob, W({L("self_attn.o_proj.bias")}, {H}));
+    }
+    const std::string a = linear(attn, qType, o, c.outputBias ? &ob : nullptr, H);
+    x = e.op("moe.add " + x + ", " + a + " : (" + act + ", " + act + ") -> " + act);
+
+    HEXMOE_ASSIGN_OR_RETURN(auto postNorm, W({L("post_attention_layernorm.weight")}, {H}));
+    const std::string n2 = rmsNorm(x, act, postNorm);
+    std::string ffn;
+    if (c.moeLayers[static_cast<size_t>(i)]) {
+      const int64_t E = c.numExperts, I = c.expertIntermediate;
+      const std::string p = L(layout.moePrefix + ".");
+      HEXMOE_ASSIGN_OR_RETURN(auto router, W({p + "gate.weight"}, {E, H}));
+      std::vector<std::string> gate, up, down;
+      if (layout.experts == ExpertLayout::kPacked) {
+        const std::string gu = p + "experts.gate_up_proj";
+        for (int64_t j = 0; j < E; ++j) {
+          gate.push_back(gu + "@" + std::to_string(j * 2 * I) + ":" + std::to_string(j * 2 * I + I));
+          up.push_back(gu + "@" + std::to_string(j * 2 * I + I) + ":" + std::to_string((j + 1) * 2 * I));
+        }
+        down.push_back(p + "experts.down_proj");
+      } else {
+        for (int64_t j = 0; j < E; ++j) {
+          gate.push_back(expertTensorName(layout, i, j, "gate"));
+          up.push_back(expertTensorName(layout, i, j, "up"));
+          down.push_back(expertTensorName(layout, i, j, "down"));
+        }
+      }
+      HEXMOE_ASSIGN_OR_RETURN(auto g, W(gate, {E, I, H}));
+      HEXMOE_ASSIGN_OR_RETURN(auto u, W(up, {E, I, H}));
+      HEXMOE_ASSIGN_OR_RETURN(auto d, W(down, {E, H, I}));
+      std::string attrs;
+      if (c.normTopkProb) attrs += "norm_topk_prob";
+      if (c.routedScalingFactor != 1.0)
+        attrs += std::string(attrs.empty() ? "" : ", ") + "routed_scaling_factor = " + f64(c.routedScalingFactor) + " : f64";
+      ffn = e.op("moe.layer " + c.scoring + " " + n2 + ", " + router.first + " top_k " + std::to_string(c.topK) +
+                 " experts(" + g.first + ", " + u.first + ", " + d.first + ") {" + attrs + "} : (" + act + ", " +
+                 router.second + ", " + g.second + ", " + u.second + ", " + d.second + ") -> " + act);
+    } else {
+      const int64_t I = c.denseIntermediate;
+      HEXMOE_ASSIGN_OR_RETURN(auto g, W({L("mlp.gate_proj.weight")}, {I, H}));
+      HEXMOE_ASSIGN_OR_RETURN(auto u, W({L("mlp.up_proj.weight")}, {I, H}));
+      HEXMOE_ASSIGN_OR_RETURN(auto d, W({L("mlp.down_proj.weight")}, {H, I}));
+      ffn = e.op("moe.ffn silu " + n2 + ", " + g.first + ", " + u.first + ", " + d.first + " : (" + act + ", " +
+                 g.second + ", " + u.second + ", " + d.second + ") -> " + act);
+    }
+    x = e.op("moe.add " + x + ", " + ffn + " : (" + act + ", " + act + ") -> " + act);
+  }
+  HEXMOE_ASSIGN_OR_RETURN(auto finalNorm, W({"model.norm.weight"}, {H}));
+  const std::string n = rmsNorm(x, act, finalNorm);
+  HEXMOE_ASSIGN_OR_RETURN(auto head, W({c.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight"}, {V, H}));
+  const std::string logits = linear(n, act, head, nullptr, V);
+  out.mlir = e.finish(logits, shapeOf({-1, V}, "f32"));
+  return out;
+}
+
+}  // namespace hexmoe::models
