@@ -237,6 +237,12 @@ LogicalResult FunctionPlanner::plan(Operation *op) {
         outline(op, "attention", t.scaled(a.getNumHeads()));  // one (token, head) pair each
         return success();
       })
+      .Case<moe::MlaAttentionOp>([&](moe::MlaAttentionOp a) {
+        ExtentAttr t = rowsOf(a.getQ());
+        addTransient(a.getOut(), name("out"), {t, fixed(a.getNumHeads() * a.getVDim())});
+        outline(op, "mla_attention", t.scaled(a.getNumHeads()));
+        return success();
+      })
       .Case<moe::LayerOp, moe::DispatchOp, moe::ExpertFfnOp, moe::FfnOp>([&](Operation *o) {
         return o->emitOpError("must be lowered to grouped kernel ops before moe-plan-launches "
                               "(run moe-decompose-layer and moe-fuse-experts first)");

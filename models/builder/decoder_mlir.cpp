@@ -128,10 +128,6 @@ std::vector<float> ropeTable(const ModelConfig& c, int64_t positions, int64_t di
 
 StatusOr<BuiltModel> buildDecoderMlir(const ModelConfig& c, const CheckpointLayout& layout,
                                       const weights::Checkpoint& ckpt, const BuildOptions& options) {
-  if (c.isMla())
-    return unimplemented(c.source + ": " + architectureName(c.architecture) +
-                         " uses multi-head latent attention, which the decoder builder does not emit yet "
-                         "(mixtral, qwen2_moe without a shared expert, and qwen3_moe compile)");
   if (c.sharedExpertGate)
     return unimplemented(c.source + ": shared_expert_intermediate_size: Qwen2-MoE's gated shared expert is not "
                          "emitted yet");
@@ -144,17 +140,31 @@ StatusOr<BuiltModel> buildDecoderMlir(const ModelConfig& c, const CheckpointLayo
   Emitter e(ckpt);
   const std::string ids = e.input("ids", "tensor<?xi32>");
   const std::string pos = e.input("positions", "tensor<?xi32>");
+  // Per layer: keys and values (GQA), or MLA's latents and rotary keys.
   std::vector<std::pair<std::string, std::string>> caches;
   const std::string cacheType = shapeOf({S, kv}, "f32");
-  for (int64_t i = 0; i < c.numLayers; ++i)
-    caches.push_back({e.input("k_cache." + std::to_string(i), cacheType),
-                      e.input("v_cache." + std::to_string(i), cacheType)});
+  const std::string latentType = shapeOf({S, c.kvLoraRank}, "f32"), peType = shapeOf({S, c.qkRopeHeadDim}, "f32");
+  for (int64_t i = 0; i < c.numLayers; ++i) {
+    const std::string n = std::to_string(i);
+    if (c.isMla())
+      caches.push_back({e.input("latent_cache." + n, latentType), e.input("rope_cache." + n, peType)});
+    else
+      caches.push_back({e.input("k_cache." + n, cacheType), e.input("v_cache." + n, cacheType)});
+  }
 
-  const std::string ropeName = "hexmoe.rope." + std::to_string(S) + "x" + std::to_string(D);
-  std::vector<float> table = ropeTable(c, S, D);
+  const int64_t ropeDim = c.isMla() ? c.qkRopeHeadDim : D;
+  const std::string ropeName = "hexmoe.rope." + std::to_string(S) + "x" + std::to_string(ropeDim);
+  std::vector<float> table = ropeTable(c, S, ropeDim);
   out.generatedWeights[ropeName].resize(table.size() * 4);
   std::memcpy(out.generatedWeights[ropeName].data(), table.data(), table.size() * 4);
-  auto [rope, ropeType] = e.generated(ropeName, {S, D});
+  const std::pair<std::string, std::string> ropeArg = e.generated(ropeName, {S, ropeDim});
+  const std::string rope = ropeArg.first, ropeType = ropeArg.second;
+  auto ropeOp = [&](const std::string& in, int64_t cols, int64_t headDim) {
+    const std::string type = shapeOf({-1, cols}, "f32");
+    return e.op("moe.rope " + in + ", " + pos + ", " + rope + " {head_dim = " + std::to_string(headDim) +
+                " : i64, rope_dim = " + std::to_string(ropeDim) + " : i64" + (c.rope.interleaved ? ", interleaved" : "") +
+                "} : (" + type + ", tensor<?xi32>, " + ropeType + ") -> " + type);
+  };
 
   auto W = [&](std::vector<std::string> pieces, std::vector<int64_t> shape) { return e.weight(pieces, shape); };
   HEXMOE_ASSIGN_OR_RETURN(auto embed, W({"model.embed_tokens.weight"}, {V, H}));
@@ -176,46 +186,92 @@ StatusOr<BuiltModel> buildDecoderMlir(const ModelConfig& c, const CheckpointLayo
     auto L = [&](const std::string& rest) { return layerName(i, rest); };
     HEXMOE_ASSIGN_OR_RETURN(auto inNorm, W({L("input_layernorm.weight")}, {H}));
     const std::string n = rmsNorm(x, act, inNorm);
-    std::pair<std::string, std::string> qkv[3], biases[3];
-    const char* names[3] = {"q_proj", "k_proj", "v_proj"};
-    const int64_t widths[3] = {q, kv, kv};
-    std::string proj[3];
-    for (int j = 0; j < 3; ++j) {
-      HEXMOE_ASSIGN_OR_RETURN(qkv[j], W({L(std::string("self_attn.") + names[j] + ".weight")}, {widths[j], H}));
-      if (c.qkvBias) {
-        HEXMOE_ASSIGN_OR_RETURN(biases[j], W({L(std::string("self_attn.") + names[j] + ".bias")}, {widths[j]}));
+    std::string a;
+    if (c.isMla()) {
+      // DeepSeek's MLA: q through its LoRA (or directly), the latent and the
+      // rotary key from kv_a_proj_with_mqa's two row blocks, attention in the
+      // latent space against kv_b_proj.
+      const int64_t qk = c.qkNopeHeadDim + c.qkRopeHeadDim, lr = c.kvLoraRank, pr = c.qkRopeHeadDim;
+      std::string qv;
+      if (c.qLoraRank > 0) {
+        HEXMOE_ASSIGN_OR_RETURN(auto qa, W({L("self_attn.q_a_proj.weight")}, {c.qLoraRank, H}));
+        HEXMOE_ASSIGN_OR_RETURN(auto qan, W({L("self_attn.q_a_layernorm.weight")}, {c.qLoraRank}));
+        HEXMOE_ASSIGN_OR_RETURN(auto qb, W({L("self_attn.q_b_proj.weight")}, {nh * qk, c.qLoraRank}));
+        const std::string qaType = shapeOf({-1, c.qLoraRank}, "f32");
+        qv = linear(rmsNorm(linear(n, act, qa, nullptr, c.qLoraRank), qaType, qan), qaType, qb, nullptr, nh * qk);
+      } else {
+        HEXMOE_ASSIGN_OR_RETURN(auto qp, W({L("self_attn.q_proj.weight")}, {nh * qk, H}));
+        qv = linear(n, act, qp, nullptr, nh * qk);
       }
-      proj[j] = linear(n, act, qkv[j], c.qkvBias ? &biases[j] : nullptr, widths[j]);
+      qv = ropeOp(qv, nh * qk, qk);
+      const std::string kva = L("self_attn.kv_a_proj_with_mqa.weight");
+      HEXMOE_ASSIGN_OR_RETURN(auto wc, W({kva + "@0:" + std::to_string(lr)}, {lr, H}));
+      HEXMOE_ASSIGN_OR_RETURN(auto wpe, W({kva + "@" + std::to_string(lr) + ":" + std::to_string(lr + pr)}, {pr, H}));
+      HEXMOE_ASSIGN_OR_RETURN(auto kvn, W({L("self_attn.kv_a_layernorm.weight")}, {lr}));
+      const std::string lType = shapeOf({-1, lr}, "f32"), pType = shapeOf({-1, pr}, "f32");
+      const std::string latent = rmsNorm(linear(n, act, wc, nullptr, lr), lType, kvn);
+      const std::string pe = ropeOp(linear(n, act, wpe, nullptr, pr), pr, pr);
+      const std::string lc = e.op("moe.kv_write " + caches[i].first + ", " + latent + ", " + pos + " : (" + latentType +
+                                  ", " + lType + ", tensor<?xi32>) -> " + latentType);
+      const std::string pc = e.op("moe.kv_write " + caches[i].second + ", " + pe + ", " + pos + " : (" + peType + ", " +
+                                  pType + ", tensor<?xi32>) -> " + peType);
+      HEXMOE_ASSIGN_OR_RETURN(auto kvb, W({L("self_attn.kv_b_proj.weight")}, {nh * (c.qkNopeHeadDim + c.vHeadDim), lr}));
+      // transformers' DeepSeek scaling: qk_head_dim^-0.5, times mscale(factor, mscale_all_dim)^2 under YaRN.
+      double scale = 1.0 / std::sqrt(static_cast<double>(qk));
+      if (c.rope.type == "yarn" && c.rope.mscaleAllDim > 0 && c.rope.factor > 1) {
+        const double m = 0.1 * c.rope.mscaleAllDim * std::log(c.rope.factor) + 1.0;
+        scale *= m * m;
+      }
+      const std::string oType = shapeOf({-1, nh * c.vHeadDim}, "f32");
+      const std::string attn = e.op("moe.mla_attention " + qv + ", " + lc + ", " + pc + ", " + kvb.first + ", " + pos +
+                                    " {num_heads = " + std::to_string(nh) + " : i64, nope_dim = " +
+                                    std::to_string(c.qkNopeHeadDim) + " : i64, v_dim = " + std::to_string(c.vHeadDim) +
+                                    " : i64, scale = " + f64(scale) + " : f64} : (" + shapeOf({-1, nh * qk}, "f32") +
+                                    ", " + latentType + ", " + peType + ", " + kvb.second + ", tensor<?xi32>) -> " + oType);
+      HEXMOE_ASSIGN_OR_RETURN(auto o, W({L("self_attn.o_proj.weight")}, {H, nh * c.vHeadDim}));
+      a = linear(attn, oType, o, nullptr, H);
+    } else {
+      std::pair<std::string, std::string> qkv[3], biases[3];
+      const char* names[3] = {"q_proj", "k_proj", "v_proj"};
+      const int64_t widths[3] = {q, kv, kv};
+      std::string proj[3];
+      for (int j = 0; j < 3; ++j) {
+        HEXMOE_ASSIGN_OR_RETURN(qkv[j], W({L(std::string("self_attn.") + names[j] + ".weight")}, {widths[j], H}));
+        if (c.qkvBias) {
+          HEXMOE_ASSIGN_OR_RETURN(biases[j], W({L(std::string("self_attn.") + names[j] + ".bias")}, {widths[j]}));
+        }
+        proj[j] = linear(n, act, qkv[j], c.qkvBias ? &biases[j] : nullptr, widths[j]);
+      }
+      const std::string qType = shapeOf({-1, q}, "f32"), kvType = shapeOf({-1, kv}, "f32");
+      if (c.qkNorm) {
+        HEXMOE_ASSIGN_OR_RETURN(auto qn, W({L("self_attn.q_norm.weight")}, {D}));
+        HEXMOE_ASSIGN_OR_RETURN(auto kn, W({L("self_attn.k_norm.weight")}, {D}));
+        proj[0] = rmsNorm(proj[0], qType, qn);
+        proj[1] = rmsNorm(proj[1], kvType, kn);
+      }
+      const std::string ropeAttrs = " {head_dim = " + std::to_string(D) + " : i64, rope_dim = " + std::to_string(D) +
+                                    " : i64" + (c.rope.interleaved ? ", interleaved" : "") + "}";
+      const std::string qr = e.op("moe.rope " + proj[0] + ", " + pos + ", " + rope + ropeAttrs + " : (" + qType +
+                                  ", tensor<?xi32>, " + ropeType + ") -> " + qType);
+      const std::string kr = e.op("moe.rope " + proj[1] + ", " + pos + ", " + rope + ropeAttrs + " : (" + kvType +
+                                  ", tensor<?xi32>, " + ropeType + ") -> " + kvType);
+      const std::string kc = e.op("moe.kv_write " + caches[i].first + ", " + kr + ", " + pos + " : (" + cacheType + ", " +
+                                  kvType + ", tensor<?xi32>) -> " + cacheType);
+      const std::string vc = e.op("moe.kv_write " + caches[i].second + ", " + proj[2] + ", " + pos + " : (" + cacheType +
+                                  ", " + kvType + ", tensor<?xi32>) -> " + cacheType);
+      const std::string attn =
+          e.op("moe.attention " + qr + ", " + kc + ", " + vc + ", " + pos + " {num_heads = " + std::to_string(nh) +
+               " : i64, num_kv_heads = " + std::to_string(nkv) + " : i64, head_dim = " + std::to_string(D) +
+               " : i64, v_head_dim = " + std::to_string(D) + " : i64, scale = " + f64(1.0 / std::sqrt(double(D))) +
+               " : f64, sliding_window = " + std::to_string(c.slidingWindow.value_or(0)) + " : i64} : (" + qType + ", " +
+               cacheType + ", " + cacheType + ", tensor<?xi32>) -> " + qType);
+      HEXMOE_ASSIGN_OR_RETURN(auto o, W({L("self_attn.o_proj.weight")}, {H, q}));
+      std::pair<std::string, std::string> ob;
+      if (c.outputBias) {
+        HEXMOE_ASSIGN_OR_RETURN(ob, W({L("self_attn.o_proj.bias")}, {H}));
+      }
+      a = linear(attn, qType, o, c.outputBias ? &ob : nullptr, H);
     }
-    const std::string qType = shapeOf({-1, q}, "f32"), kvType = shapeOf({-1, kv}, "f32");
-    if (c.qkNorm) {
-      HEXMOE_ASSIGN_OR_RETURN(auto qn, W({L("self_attn.q_norm.weight")}, {D}));
-      HEXMOE_ASSIGN_OR_RETURN(auto kn, W({L("self_attn.k_norm.weight")}, {D}));
-      proj[0] = rmsNorm(proj[0], qType, qn);
-      proj[1] = rmsNorm(proj[1], kvType, kn);
-    }
-    const std::string ropeAttrs = " {head_dim = " + std::to_string(D) + " : i64, rope_dim = " + std::to_string(D) +
-                                  " : i64" + (c.rope.interleaved ? ", interleaved" : "") + "}";
-    const std::string qr = e.op("moe.rope " + proj[0] + ", " + pos + ", " + rope + ropeAttrs + " : (" + qType +
-                                ", tensor<?xi32>, " + ropeType + ") -> " + qType);
-    const std::string kr = e.op("moe.rope " + proj[1] + ", " + pos + ", " + rope + ropeAttrs + " : (" + kvType +
-                                ", tensor<?xi32>, " + ropeType + ") -> " + kvType);
-    const std::string kc = e.op("moe.kv_write " + caches[i].first + ", " + kr + ", " + pos + " : (" + cacheType + ", " +
-                                kvType + ", tensor<?xi32>) -> " + cacheType);
-    const std::string vc = e.op("moe.kv_write " + caches[i].second + ", " + proj[2] + ", " + pos + " : (" + cacheType +
-                                ", " + kvType + ", tensor<?xi32>) -> " + cacheType);
-    const std::string attn =
-        e.op("moe.attention " + qr + ", " + kc + ", " + vc + ", " + pos + " {num_heads = " + std::to_string(nh) +
-             " : i64, num_kv_heads = " + std::to_string(nkv) + " : i64, head_dim = " + std::to_string(D) +
-             " : i64, v_head_dim = " + std::to_string(D) + " : i64, scale = " + f64(1.0 / std::sqrt(double(D))) +
-             " : f64, sliding_window = " + std::to_string(c.slidingWindow.value_or(0)) + " : i64} : (" + qType + ", " +
-             cacheType + ", " + cacheType + ", tensor<?xi32>) -> " + qType);
-    HEXMOE_ASSIGN_OR_RETURN(auto o, W({L("self_attn.o_proj.weight")}, {H, q}));
-    std::pair<std::string, std::string> ob;
-    if (c.outputBias) {
-      HEXMOE_ASSIGN_OR_RETURN(ob, W({L("self_attn.o_proj.bias")}, {H}));
-    }
-    const std::string a = linear(attn, qType, o, c.outputBias ? &ob : nullptr, H);
     x = e.op("moe.add " + x + ", " + a + " : (" + act + ", " + act + ") -> " + act);
 
     HEXMOE_ASSIGN_OR_RETURN(auto postNorm, W({L("post_attention_layernorm.weight")}, {H}));
@@ -244,12 +300,47 @@ StatusOr<BuiltModel> buildDecoderMlir(const ModelConfig& c, const CheckpointLayo
       HEXMOE_ASSIGN_OR_RETURN(auto u, W(up, {E, I, H}));
       HEXMOE_ASSIGN_OR_RETURN(auto d, W(down, {E, H, I}));
       std::string attrs;
-      if (c.normTopkProb) attrs += "norm_topk_prob";
-      if (c.routedScalingFactor != 1.0)
-        attrs += std::string(attrs.empty() ? "" : ", ") + "routed_scaling_factor = " + f64(c.routedScalingFactor) + " : f64";
-      ffn = e.op("moe.layer " + c.scoring + " " + n2 + ", " + router.first + " top_k " + std::to_string(c.topK) +
-                 " experts(" + g.first + ", " + u.first + ", " + d.first + ") {" + attrs + "} : (" + act + ", " +
-                 router.second + ", " + g.second + ", " + u.second + ", " + d.second + ") -> " + act);
+      auto attr = [&](const std::string& a) { attrs += (attrs.empty() ? "" : ", ") + a; };
+      if (c.normTopkProb) attr("norm_topk_prob");
+      if (c.routedScalingFactor != 1.0) attr("routed_scaling_factor = " + f64(c.routedScalingFactor) + " : f64");
+      if (c.nGroup > 1) {
+        attr("n_group = " + std::to_string(c.nGroup) + " : i64");
+        attr("topk_group = " + std::to_string(c.topkGroup) + " : i64");
+      }
+      std::string bias, biasType;
+      if (c.correctionBias) {
+        // The op takes the correction bias in f32; a bf16 checkpoint's is
+        // widened here (E values) and embedded.
+        const std::string name = p + "gate.e_score_correction_bias";
+        const weights::CheckpointTensor* t = ckpt.find(name);
+        if (!t) return notFound(ckpt.dir() + ": the checkpoint has no tensor '" + name + "'");
+        if (t->info->dtype == weights::DType::kF32) {
+          HEXMOE_ASSIGN_OR_RETURN(auto b, W({name}, {E}));
+          bias = b.first, biasType = b.second;
+        } else {
+          std::vector<float> values(static_cast<size_t>(E));
+          weights::convertToF32(t->info->dtype, t->bytes(), values.size(), values.data());
+          const std::string gen = "hexmoe.f32." + name;
+          out.generatedWeights[gen].resize(values.size() * 4);
+          std::memcpy(out.generatedWeights[gen].data(), values.data(), values.size() * 4);
+          auto b = e.generated(gen, {E});
+          bias = b.first, biasType = b.second;
+        }
+      }
+      std::string shared, sharedTypes;
+      if (c.sharedIntermediate > 0) {
+        const int64_t Is = c.sharedIntermediate;
+        HEXMOE_ASSIGN_OR_RETURN(auto sg, W({p + "shared_experts.gate_proj.weight"}, {Is, H}));
+        HEXMOE_ASSIGN_OR_RETURN(auto su, W({p + "shared_experts.up_proj.weight"}, {Is, H}));
+        HEXMOE_ASSIGN_OR_RETURN(auto sd, W({p + "shared_experts.down_proj.weight"}, {H, Is}));
+        shared = " shared(" + sg.first + ", " + su.first + ", " + sd.first + ")";
+        sharedTypes = ", " + sg.second + ", " + su.second + ", " + sd.second;
+      }
+      ffn = e.op("moe.layer " + c.scoring + " " + n2 + ", " + router.first + (bias.empty() ? "" : " bias " + bias) +
+                 " top_k " + std::to_string(c.topK) + " experts(" + g.first + ", " + u.first + ", " + d.first + ")" +
+                 shared + " {" + attrs + "} : (" + act + ", " + router.second +
+                 (bias.empty() ? "" : ", " + biasType) + ", " + g.second + ", " + u.second + ", " + d.second +
+                 sharedTypes + ") -> " + act);
     } else {
       const int64_t I = c.denseIntermediate;
       HEXMOE_ASSIGN_OR_RETURN(auto g, W({L("mlp.gate_proj.weight")}, {I, H}));

@@ -5,7 +5,8 @@
 // (T = 1) alike:
 //
 //   forward(ids: i32[T], positions: i32[T],
-//           k_cache.0: f32[S, kv_heads*head_dim], v_cache.0: ..., (one pair per layer))
+//           k_cache.0: f32[S, kv_heads*head_dim], v_cache.0: ..., (one pair per layer;
+//           MLA: latent_cache.N [S, kv_lora_rank], rope_cache.N [S, qk_rope_head_dim]))
 //       -> (logits: f32[T, vocab])
 //
 // The caches are the caller's: each call writes its tokens' keys and values

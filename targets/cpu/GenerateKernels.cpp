@@ -118,6 +118,19 @@ FailureOr<Launch> emitKernel(ModuleOp module, Operation *op, StringRef name, Ker
                            static_cast<int64_t>(a.getSlidingWindow()), a.getScale().convertToDouble(), tokens};
         return emitAttention(kb, spec);
       })
+      .Case<moe::MlaAttentionOp>([&](moe::MlaAttentionOp a) -> FailureOr<Launch> {
+        KernelDim tokens = t;
+        const int64_t heads = a.getNumHeads();
+        if (tokens.staticSize >= 0)
+          tokens.staticSize /= heads;
+        else
+          tokens.factor /= heads;
+        MlaAttentionSpec spec{heads, static_cast<int64_t>(a.getNopeDim()), staticDim(a.getRopeCache(), 1),
+                              static_cast<int64_t>(a.getVDim()), staticDim(a.getLatentCache(), 1),
+                              staticDim(a.getLatentCache(), 0), a.getScale().convertToDouble(),
+                              elementTypeOf(a.getKvB()), tokens};
+        return emitMlaAttention(kb, spec);
+      })
       .Case<moe::CombineOp>([&](moe::CombineOp c) -> FailureOr<Launch> {
         CombineSpec spec{staticDim(c.getExpertOut(), 1), staticDim(c.getWeights(), 1),
                          static_cast<bool>(c.getShared()), t};

@@ -123,6 +123,17 @@ struct AttentionSpec {
 };
 Launch emitAttention(KernelBuilder &kb, const AttentionSpec &spec);
 
+/// Bindings: q [T,nh*(nope+R)], latent_cache [S,L], rope_cache [S,R], kv_b
+/// [nh*(nope+dv),L], positions [T] i32, out [T,nh*dv]. One workgroup per
+/// (token, head).
+struct MlaAttentionSpec {
+  int64_t heads, nopeDim, ropeDim, vDim, latent, slots;
+  double scale;
+  mlir::Type kvbType;
+  KernelDim tokens;
+};
+Launch emitMlaAttention(KernelBuilder &kb, const MlaAttentionSpec &spec);
+
 } // namespace hexmoe::cpu
 
 #endif // HEXMOE_TARGETS_CPU_KERNELS_H

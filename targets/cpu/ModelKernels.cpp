@@ -246,4 +246,84 @@ Launch emitAttention(KernelBuilder &kb, const AttentionSpec &s) {
   return {1, true, 1};  // one workgroup per (token, head): the workload is T * num_heads
 }
 
+Launch emitMlaAttention(KernelBuilder &kb, const MlaAttentionSpec &s) {
+  const int64_t nh = s.heads, nope = s.nopeDim, r = s.ropeDim, dv = s.vDim, L = s.latent, vw = kb.config().vectorWidth;
+  const int64_t qw = nope + r, kvw = nope + dv;
+  Type f32 = kb.b().getF32Type(), i32 = kb.b().getI32Type();
+  Value t = kb.size(s.tokens);
+  Value q = kb.binding(0, f32, kb.mul(t, kb.idx(nh * qw)));
+  Value latent = kb.binding(1, f32, kb.idx(s.slots * L));
+  Value rope = kb.binding(2, f32, kb.idx(s.slots * r));
+  Value kvb = kb.binding(3, s.kvbType, kb.idx(nh * kvw * L));
+  Value positions = kb.binding(4, i32, t);
+  Value out = kb.binding(5, f32, kb.mul(t, kb.idx(nh * dv)));
+  Value scores = kb.scratch(s.slots, f32);
+  Value qAbs = kb.scratch(L, f32);
+  Value oLat = kb.scratch(L, f32);
+
+  Value tok = kb.divIdx(kb.workgroupId(), kb.idx(nh));
+  Value head = kb.remIdx(kb.workgroupId(), kb.idx(nh));
+  Value p = clampIndex(kb, kb.load(positions, tok), s.slots);
+  Value end = kb.add(p, kb.idx(1));
+  Value qBase = kb.add(kb.mul(tok, kb.idx(nh * qw)), kb.mul(head, kb.idx(qw)));
+  Value kRows = kb.mul(kb.mul(head, kb.idx(kvw)), kb.idx(L));  // this head's key rows of kv_b
+
+  // Columns [0, L) of a latent-sized vector, vectors where they fit.
+  auto overLatent = [&](const std::function<void(Value, bool)> &body) {
+    kb.tiledLoop(kb.idx(0), kb.idx(L), vw, [&](Value c) { body(c, true); }, [&](Value c) { body(c, false); });
+  };
+  auto ld = [&](Value mem, Value at, bool vector) { return vector ? kb.loadVec(mem, at) : kb.loadF32(mem, at); };
+  auto st = [&](Value v, Value mem, Value at, bool vector) {
+    if (vector)
+      kb.storeVec(v, mem, at);
+    else
+      kb.store(v, mem, at);
+  };
+  // q_abs = W_k[h]ᵀ q_nope: the query in the latent space.
+  overLatent([&](Value c, bool vector) { st(vector ? kb.splat(kb.f32(0.0)) : kb.f32(0.0), qAbs, c, vector); });
+  kb.loop(kb.idx(0), kb.idx(nope), kb.idx(1), [&](Value i) {
+    Value qi = kb.load(q, kb.add(qBase, i));
+    Value row = kb.add(kRows, kb.mul(i, kb.idx(L)));
+    overLatent([&](Value c, bool vector) {
+      Value acc = ld(qAbs, c, vector);
+      st(fma(kb, vector ? kb.splat(qi) : qi, ld(kvb, kb.add(row, c), vector), acc), qAbs, c, vector);
+    });
+  });
+  // Scores over the cached positions, and their maximum.
+  Value top = kb.loop(kb.idx(0), end, kb.idx(1), ValueRange{kb.f32(-std::numeric_limits<double>::infinity())},
+                      [&](Value j, ValueRange carried) {
+                        Value sLat = dot(kb, qAbs, kb.idx(0), latent, kb.mul(j, kb.idx(L)), L);
+                        Value sPe = dot(kb, q, kb.add(qBase, kb.idx(nope)), rope, kb.mul(j, kb.idx(r)), r);
+                        Value sc = kb.mul(kb.add(sLat, sPe), kb.f32(s.scale));
+                        kb.store(sc, scores, j);
+                        return SmallVector<Value>{arith::MaximumFOp::create(kb.b(), kb.loc(), sc, carried[0])};
+                      })[0];
+  Value sum = kb.loop(kb.idx(0), end, kb.idx(1), ValueRange{kb.f32(0.0)}, [&](Value j, ValueRange carried) {
+                Value e = math::ExpOp::create(kb.b(), kb.loc(), sub(kb, kb.load(scores, j), top));
+                kb.store(e, scores, j);
+                return SmallVector<Value>{kb.add(carried[0], e)};
+              })[0];
+  Value inv = fdiv(kb, kb.f32(1.0), sum);
+  // o_lat = Σ_j w_j c_j / Σ w.
+  overLatent([&](Value c, bool vector) {
+    Value zero = vector ? kb.splat(kb.f32(0.0)) : kb.f32(0.0);
+    Value acc = kb.loop(kb.idx(0), end, kb.idx(1), ValueRange{zero}, [&](Value j, ValueRange carried) {
+                  Value w = kb.load(scores, j);
+                  Value v = ld(latent, kb.add(kb.mul(j, kb.idx(L)), c), vector);
+                  return SmallVector<Value>{fma(kb, vector ? kb.splat(w) : w, v, carried[0])};
+                })[0];
+    st(kb.mul(acc, vector ? kb.splat(inv) : inv), oLat, c, vector);
+  });
+  // out[t, h] = W_v[h] · o_lat.
+  Value vRows = kb.add(kRows, kb.idx(nope * L));
+  Value oBase = kb.add(kb.mul(tok, kb.idx(nh * dv)), kb.mul(head, kb.idx(dv)));
+  kb.loop(kb.idx(0), kb.idx(dv), kb.idx(1), [&](Value m) {
+    // o_lat is f32 scratch: it is the "activation" side of the dot tile.
+    Value o = kb.dotTile({{oLat, kb.idx(0)}}, {{kvb, kb.add(vRows, kb.mul(m, kb.idx(L)))}}, L)[0];
+    kb.store(o, out, kb.add(oBase, m));
+  });
+  kb.finish();
+  return {1, true, 1};  // one workgroup per (token, head)
+}
+
 } // namespace hexmoe::cpu

@@ -108,8 +108,8 @@ void generate(hexmoe_runtime_t* runtime, hexmoe_module_t* module, const Generate
   };
   if (args < 2 || argName(0) != "ids" || argName(1) != "positions" || (args - 2) % 2 != 0 ||
       hexmoe_function_result_count(fn) != 1)
-    throw GenerateError(std::string("function 'forward' is not a decoder's (ids, positions, k_cache.N, v_cache.N...) -> "
-                                    "logits: ") + hexmoe_function_signature(fn));
+    throw GenerateError(std::string("function 'forward' is not a decoder's (ids, positions, caches...) -> logits: ") +
+                        hexmoe_function_signature(fn));
   const size_t device = hexmoe_module_default_device(module);
 
   // The caches: static shapes from the signature, kept across calls.
@@ -117,9 +117,11 @@ void generate(hexmoe_runtime_t* runtime, hexmoe_module_t* module, const Generate
   int64_t slots = 0;
   for (size_t i = 2; i < args; ++i) {
     const std::string name = argName(i);
-    if (name.rfind(i % 2 == 0 ? "k_cache." : "v_cache.", 0) != 0 || info.rank != 2 || info.extents[0].dim >= 0)
+    if (name.find("cache.") == std::string::npos || info.rank != 2 || info.extents[0].dim >= 0 ||
+        info.extents[1].dim >= 0)
       throw GenerateError("function 'forward': argument " + std::to_string(i) + " (" + name + ") is not a KV cache");
     std::vector<int64_t> shape = {info.extents[0].static_size, info.extents[1].static_size};
+    if (slots && shape[0] != slots) throw GenerateError("function 'forward': its caches hold different numbers of positions");
     slots = shape[0];
     caches.push_back(makeTensor(runtime, device, HEXMOE_F32, shape, nullptr));
   }

@@ -146,3 +146,23 @@ LogicalResult AttentionOp::verify() {
   if (!(getScale().convertToDouble() > 0)) return emitOpError("'scale' must be positive");
   return sameRows(*this, "out", getOut(), "q", getQ());
 }
+
+LogicalResult MlaAttentionOp::verify() {
+  const int64_t nh = getNumHeads(), nope = getNopeDim(), dv = getVDim();
+  if (failed(staticWeight(*this, "latent_cache", getLatentCache(), 2)) ||
+      failed(staticWeight(*this, "rope_cache", getRopeCache(), 2)) || failed(staticWeight(*this, "kv_b", getKvB(), 2)))
+    return failure();
+  RankedTensorType c = typeOf(getLatentCache()), pe = typeOf(getRopeCache()), kvb = typeOf(getKvB());
+  const int64_t slots = c.getDimSize(0), latent = c.getDimSize(1), rope = pe.getDimSize(1);
+  if (pe.getDimSize(0) != slots)
+    return emitOpError() << "'rope_cache' must be [S=" << slots << ", R], got " << pe;
+  if (failed(matrix(*this, "q", getQ(), "T", "num_heads*(nope_dim+R)", nh * (nope + rope))) ||
+      failed(positionsFor(*this, getPositions(), "q", getQ())))
+    return failure();
+  if (kvb.getDimSize(0) != nh * (nope + dv) || kvb.getDimSize(1) != latent)
+    return emitOpError() << "'kv_b' must be [num_heads*(nope_dim+v_dim)=" << nh * (nope + dv) << ", L=" << latent
+                         << "], got " << kvb;
+  if (failed(matrix(*this, "out", getOut(), "T", "num_heads*v_dim", nh * dv))) return failure();
+  if (!(getScale().convertToDouble() > 0)) return emitOpError("'scale' must be positive");
+  return sameRows(*this, "out", getOut(), "q", getQ());
+}

@@ -171,4 +171,39 @@ def MoE_AttentionOp : MoE_Op<"attention", [Pure]> {
   let hasVerifier = 1;
 }
 
+def MoE_MlaAttentionOp : MoE_Op<"mla_attention", [Pure]> {
+  let summary = "DeepSeek's multi-head latent attention over a latent KV cache";
+  let description = [{
+    Causal attention whose cache holds, per position, the compressed latent
+    `c` (`[S, L]`, after kv_a_layernorm) and the shared rotary key `k_pe`
+    (`[S, R]`, after RoPE) instead of per-head keys and values. For token t
+    at position p and head h, with q `[T, num_heads * (nope_dim + R)]` (the
+    rotary part last in each head) and `kv_b` `[num_heads * (nope_dim +
+    v_dim), L]` (kv_b_proj, each head's nope_dim key rows then v_dim value
+    rows):
+    `score_j = scale · ((W_k[h]ᵀ q_nope) · c_j + q_pe · k_pe_j)` over j in
+    `[0, p]`, and `out[t, h] = W_v[h] · Σ_j softmax(score)_j c_j` — the
+    decompressed keys and values are never formed (DeepSeek's absorbed form).
+    Result `[T, num_heads * v_dim]`.
+
+    Example:
+
+    ```mlir
+    %o = moe.mla_attention %q, %c, %pe, %kvb, %pos {num_heads = 128 : i64, nope_dim = 128 : i64,
+        v_dim = 128 : i64, scale = 0.1352 : f64}
+        : (tensor<?x24576xf32>, tensor<4096x512xf32>, tensor<4096x64xf32>, tensor<32768x512xbf16>, tensor<?xi32>)
+        -> tensor<?x16384xf32>
+    ```
+  }];
+  let arguments = (ins MoE_F32Tensor:$q, MoE_F32Tensor:$latent_cache, MoE_F32Tensor:$rope_cache,
+                       MoE_WeightTensor:$kv_b, MoE_I32Tensor:$positions,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$nope_dim,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$v_dim,
+                       F64Attr:$scale);
+  let results = (outs MoE_F32Tensor:$out);
+  let assemblyFormat = "$q `,` $latent_cache `,` $rope_cache `,` $kv_b `,` $positions attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 #endif // HEXMOE_DIALECT_MOE_MODEL_OPS

@@ -83,3 +83,13 @@ func.func @attention_cache(%q: tensor<?x16xf32>, %k: tensor<64x8xf32>, %v: tenso
       : (tensor<?x16xf32>, tensor<64x8xf32>, tensor<32x8xf32>, tensor<?xi32>) -> tensor<?x16xf32>
   return
 }
+
+// -----
+
+func.func @mla_kv_b(%q: tensor<?x12xf32>, %c: tensor<16x5xf32>, %pe: tensor<16x2xf32>, %kvb: tensor<12x5xf32>,
+                    %pos: tensor<?xi32>) {
+  // expected-error @+1 {{'kv_b' must be [num_heads*(nope_dim+v_dim)=14, L=5], got 'tensor<12x5xf32>'}}
+  %o = moe.mla_attention %q, %c, %pe, %kvb, %pos {num_heads = 2 : i64, nope_dim = 4 : i64, v_dim = 3 : i64, scale = 0.25 : f64}
+      : (tensor<?x12xf32>, tensor<16x5xf32>, tensor<16x2xf32>, tensor<12x5xf32>, tensor<?xi32>) -> tensor<?x6xf32>
+  return
+}

@@ -34,3 +34,12 @@ func.func @attention_block(%ids: tensor<?xi32>, %pos: tensor<?xi32>, %table: ten
   %h = moe.add %x, %o : (tensor<?x16xf32>, tensor<?x16xf32>) -> tensor<?x16xf32>
   return %h : tensor<?x16xf32>
 }
+
+// CHECK-LABEL: func.func @mla
+// CHECK: moe.mla_attention %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {nope_dim = 4 : i64, num_heads = 2 : i64, scale = 2.500000e-01 : f64, v_dim = 3 : i64}
+func.func @mla(%q: tensor<?x12xf32>, %c: tensor<16x5xf32>, %pe: tensor<16x2xf32>, %kvb: tensor<14x5xbf16>,
+               %pos: tensor<?xi32>) -> tensor<?x6xf32> {
+  %o = moe.mla_attention %q, %c, %pe, %kvb, %pos {num_heads = 2 : i64, nope_dim = 4 : i64, v_dim = 3 : i64, scale = 0.25 : f64}
+      : (tensor<?x12xf32>, tensor<16x5xf32>, tensor<16x2xf32>, tensor<14x5xbf16>, tensor<?xi32>) -> tensor<?x6xf32>
+  return %o : tensor<?x6xf32>
+}
