@@ -213,9 +213,10 @@ LogicalResult FunctionPlanner::plan(Operation *op) {
         outline(op, "linear", t);
         return success();
       })
-      .Case<moe::AddOp>([&](moe::AddOp a) {
-        addTransient(a.getOut(), name("out"), buffers_[bufferIndex_.lookup(a.getLhs())].shape);
-        outline(op, "add", rowsOf(a.getLhs()));
+      .Case<moe::AddOp, moe::SigmoidGateOp>([&](Operation *o) {
+        Value lhs = o->getOperand(0);
+        addTransient(o->getResult(0), name("out"), buffers_[bufferIndex_.lookup(lhs)].shape);
+        outline(op, isa<moe::AddOp>(o) ? "add" : "sigmoid_gate", rowsOf(lhs));
         return success();
       })
       .Case<moe::KvWriteOp>([&](moe::KvWriteOp w) -> LogicalResult {

@@ -128,9 +128,6 @@ std::vector<float> ropeTable(const ModelConfig& c, int64_t positions, int64_t di
 
 StatusOr<BuiltModel> buildDecoderMlir(const ModelConfig& c, const CheckpointLayout& layout,
                                       const weights::Checkpoint& ckpt, const BuildOptions& options) {
-  if (c.sharedExpertGate)
-    return unimplemented(c.source + ": shared_expert_intermediate_size: Qwen2-MoE's gated shared expert is not "
-                         "emitted yet");
   BuiltModel out;
   out.maxSeqLen = options.maxSeqLen > 0 ? options.maxSeqLen : std::min<int64_t>(c.maxPositions, 4096);
   const int64_t S = out.maxSeqLen, H = c.hiddenSize, D = c.headDim, nh = c.numHeads, nkv = c.numKvHeads;
@@ -280,6 +277,7 @@ StatusOr<BuiltModel> buildDecoderMlir(const ModelConfig& c, const CheckpointLayo
     if (c.moeLayers[static_cast<size_t>(i)]) {
       const int64_t E = c.numExperts, I = c.expertIntermediate;
       const std::string p = L(layout.moePrefix + ".");
+      std::string gatedShared;
       HEXMOE_ASSIGN_OR_RETURN(auto router, W({p + "gate.weight"}, {E, H}));
       std::vector<std::string> gate, up, down;
       if (layout.experts == ExpertLayout::kPacked) {
@@ -328,7 +326,20 @@ StatusOr<BuiltModel> buildDecoderMlir(const ModelConfig& c, const CheckpointLayo
         }
       }
       std::string shared, sharedTypes;
-      if (c.sharedIntermediate > 0) {
+      if (c.sharedExpertGate) {
+        // Qwen2-MoE: its shared expert is gated per token, so it runs beside
+        // the routed experts: sigmoid(x · shared_expert_gate) * ffn(x).
+        const int64_t Is = c.sharedIntermediate;
+        HEXMOE_ASSIGN_OR_RETURN(auto sg, W({p + "shared_expert.gate_proj.weight"}, {Is, H}));
+        HEXMOE_ASSIGN_OR_RETURN(auto su, W({p + "shared_expert.up_proj.weight"}, {Is, H}));
+        HEXMOE_ASSIGN_OR_RETURN(auto sd, W({p + "shared_expert.down_proj.weight"}, {H, Is}));
+        HEXMOE_ASSIGN_OR_RETURN(auto gw, W({p + "shared_expert_gate.weight"}, {1, H}));
+        const std::string s0 = e.op("moe.ffn silu " + n2 + ", " + sg.first + ", " + su.first + ", " + sd.first + " : (" +
+                                    act + ", " + sg.second + ", " + su.second + ", " + sd.second + ") -> " + act);
+        const std::string g0 = linear(n2, act, gw, nullptr, 1);
+        gatedShared = e.op("moe.sigmoid_gate " + s0 + ", " + g0 + " : (" + act + ", " + shapeOf({-1, 1}, "f32") +
+                           ") -> " + act);
+      } else if (c.sharedIntermediate > 0) {
         const int64_t Is = c.sharedIntermediate;
         HEXMOE_ASSIGN_OR_RETURN(auto sg, W({p + "shared_experts.gate_proj.weight"}, {Is, H}));
         HEXMOE_ASSIGN_OR_RETURN(auto su, W({p + "shared_experts.up_proj.weight"}, {Is, H}));
@@ -341,6 +352,7 @@ StatusOr<BuiltModel> buildDecoderMlir(const ModelConfig& c, const CheckpointLayo
                  shared + " {" + attrs + "} : (" + act + ", " + router.second +
                  (bias.empty() ? "" : ", " + biasType) + ", " + g.second + ", " + u.second + ", " + d.second +
                  sharedTypes + ") -> " + act);
+      if (!gatedShared.empty()) ffn = e.op("moe.add " + ffn + ", " + gatedShared + " : (" + act + ", " + act + ") -> " + act);
     } else {
       const int64_t I = c.denseIntermediate;
       HEXMOE_ASSIGN_OR_RETURN(auto g, W({L("mlp.gate_proj.weight")}, {I, H}));

@@ -97,6 +97,9 @@ FailureOr<Launch> emitKernel(ModuleOp module, Operation *op, StringRef name, Ker
       .Case<moe::AddOp>([&](moe::AddOp a) -> FailureOr<Launch> {
         return emitAdd(kb, AddSpec{staticDim(a.getLhs(), 1), t});
       })
+      .Case<moe::SigmoidGateOp>([&](moe::SigmoidGateOp g) -> FailureOr<Launch> {
+        return emitSigmoidGate(kb, AddSpec{staticDim(g.getInput(), 1), t});
+      })
       .Case<moe::RopeOp>([&](moe::RopeOp r) -> FailureOr<Launch> {
         return emitRope(kb, RopeSpec{staticDim(r.getInput(), 1), static_cast<int64_t>(r.getHeadDim()),
                                      static_cast<int64_t>(r.getRopeDim()), staticDim(r.getTable(), 0),

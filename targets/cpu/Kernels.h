@@ -98,6 +98,9 @@ struct AddSpec {
 };
 Launch emitAdd(KernelBuilder &kb, const AddSpec &spec);
 
+/// Bindings: input [T,N], gate [T,1], out [T,N].
+Launch emitSigmoidGate(KernelBuilder &kb, const AddSpec &spec);
+
 /// Bindings: input [T,n*D], positions [T] i32, table [P,R], out [T,n*D].
 struct RopeSpec {
   int64_t cols, headDim, ropeDim, positions;

@@ -136,6 +136,27 @@ Launch emitAdd(KernelBuilder &kb, const AddSpec &s) {
   return kPerTokenTile;
 }
 
+Launch emitSigmoidGate(KernelBuilder &kb, const AddSpec &s) {
+  const int64_t n = s.cols, vw = kb.config().vectorWidth;
+  Type f32 = kb.b().getF32Type();
+  Value t = kb.size(s.tokens);
+  Value input = kb.binding(0, f32, kb.mul(t, kb.idx(n)));
+  Value gate = kb.binding(1, f32, t);
+  Value out = kb.binding(2, f32, kb.mul(t, kb.idx(n)));
+  auto [first, last] = tokenTile(kb, t);
+  kb.loop(first, last, kb.idx(1), [&](Value tok) {
+    Value g = kb.load(gate, tok);
+    Value e = math::ExpOp::create(kb.b(), kb.loc(), arith::NegFOp::create(kb.b(), kb.loc(), g));
+    Value scale = fdiv(kb, kb.f32(1.0), kb.add(e, kb.f32(1.0)));
+    Value row = kb.mul(tok, kb.idx(n));
+    kb.tiledLoop(row, kb.add(row, kb.idx(n)), vw,
+                 [&](Value i) { kb.storeVec(kb.mul(kb.loadVec(input, i), kb.splat(scale)), out, i); },
+                 [&](Value i) { kb.store(kb.mul(kb.load(input, i), scale), out, i); });
+  });
+  kb.finish();
+  return kPerTokenTile;
+}
+
 Launch emitRope(KernelBuilder &kb, const RopeSpec &s) {
   const int64_t n = s.cols, d = s.headDim, r = s.ropeDim, half = r / 2;
   Type f32 = kb.b().getF32Type(), i32 = kb.b().getI32Type();

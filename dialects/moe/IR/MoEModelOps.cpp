@@ -166,3 +166,12 @@ LogicalResult MlaAttentionOp::verify() {
   if (!(getScale().convertToDouble() > 0)) return emitOpError("'scale' must be positive");
   return sameRows(*this, "out", getOut(), "q", getQ());
 }
+
+LogicalResult SigmoidGateOp::verify() {
+  FailureOr<int64_t> n = matrix(*this, "input", getInput(), "T", "N");
+  if (failed(n) || failed(matrix(*this, "gate", getGate(), "T", "1", 1)) ||
+      failed(matrix(*this, "out", getOut(), "T", "N", *n)))
+    return failure();
+  if (failed(sameRows(*this, "gate", getGate(), "input", getInput()))) return failure();
+  return sameRows(*this, "out", getOut(), "input", getInput());
+}

@@ -171,6 +171,25 @@ def MoE_AttentionOp : MoE_Op<"attention", [Pure]> {
   let hasVerifier = 1;
 }
 
+def MoE_SigmoidGateOp : MoE_Op<"sigmoid_gate", [Pure]> {
+  let summary = "scales each row by the sigmoid of its gate logit";
+  let description = [{
+    `out[t] = sigmoid(gate[t, 0]) * input[t]` for input `[T, N]` and gate
+    `[T, 1]` (`moe.linear` against a `[1, H]` weight): Qwen2-MoE's gated
+    shared expert.
+
+    Example:
+
+    ```mlir
+    %s2 = moe.sigmoid_gate %s, %g : (tensor<?x2048xf32>, tensor<?x1xf32>) -> tensor<?x2048xf32>
+    ```
+  }];
+  let arguments = (ins MoE_F32Tensor:$input, MoE_F32Tensor:$gate);
+  let results = (outs MoE_F32Tensor:$out);
+  let assemblyFormat = "$input `,` $gate attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def MoE_MlaAttentionOp : MoE_Op<"mla_attention", [Pure]> {
   let summary = "DeepSeek's multi-head latent attention over a latent KV cache";
   let description = [{

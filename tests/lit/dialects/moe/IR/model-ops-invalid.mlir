@@ -93,3 +93,11 @@ func.func @mla_kv_b(%q: tensor<?x12xf32>, %c: tensor<16x5xf32>, %pe: tensor<16x2
       : (tensor<?x12xf32>, tensor<16x5xf32>, tensor<16x2xf32>, tensor<12x5xf32>, tensor<?xi32>) -> tensor<?x6xf32>
   return
 }
+
+// -----
+
+func.func @gate_width(%x: tensor<?x8xf32>, %g: tensor<?x2xf32>) {
+  // expected-error @+1 {{'gate' must be [T, 1=1], got 'tensor<?x2xf32>'}}
+  %o = moe.sigmoid_gate %x, %g : (tensor<?x8xf32>, tensor<?x2xf32>) -> tensor<?x8xf32>
+  return
+}

@@ -43,3 +43,10 @@ func.func @mla(%q: tensor<?x12xf32>, %c: tensor<16x5xf32>, %pe: tensor<16x2xf32>
       : (tensor<?x12xf32>, tensor<16x5xf32>, tensor<16x2xf32>, tensor<14x5xbf16>, tensor<?xi32>) -> tensor<?x6xf32>
   return %o : tensor<?x6xf32>
 }
+
+// CHECK-LABEL: func.func @gate
+// CHECK: moe.sigmoid_gate %{{.*}}, %{{.*}} : (tensor<?x8xf32>, tensor<?x1xf32>) -> tensor<?x8xf32>
+func.func @gate(%x: tensor<?x8xf32>, %g: tensor<?x1xf32>) -> tensor<?x8xf32> {
+  %o = moe.sigmoid_gate %x, %g : (tensor<?x8xf32>, tensor<?x1xf32>) -> tensor<?x8xf32>
+  return %o : tensor<?x8xf32>
+}
