@@ -3,6 +3,7 @@
 # Safe to run again: apt-get skips what is already installed.
 # libopenblas0-pthread gives the PyTorch test oracle and benchmark peer an
 # optimised BLAS instead of the reference one python3-torch pulls in alone.
+# fortune-mod / fortunes: the English text scripts/train_tiny_model.py trains on.
 # libpcre2-dev and libutf8proc-dev give models/tokenizer its Unicode regexes
 # and NFC; python3-venv lets scripts/make_venv.sh make the tokenizer oracle's venv.
 set -euo pipefail
@@ -16,6 +17,7 @@ packages=(
   libpcre2-dev libutf8proc-dev
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
   python3 python3-numpy python3-torch libopenblas0-pthread python3-venv
+  fortune-mod fortunes
 )
 
 missing=()
