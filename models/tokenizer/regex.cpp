@@ -4,6 +4,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <cctype>
 #include <memory>
 
 #include "models/tokenizer/unicode.h"
@@ -20,6 +21,30 @@ std::string pcre2Message(int code) {
   PCRE2_UCHAR buffer[256];
   pcre2_get_error_message(code, buffer, sizeof(buffer));
   return reinterpret_cast<const char*>(buffer);
+}
+
+/// Oniguruma's syntax (what the tokenizers library compiles) where PCRE2's
+/// differs: `\uHHHH` is written `\x{HHHH}` there. An escaped backslash stays
+/// as it is, so `\\u0041` remains a backslash and "u0041".
+std::string toPcre2(const std::string& regex) {
+  auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+  std::string out;
+  out.reserve(regex.size());
+  for (size_t i = 0; i < regex.size(); ++i) {
+    if (regex[i] != '\\' || i + 1 >= regex.size()) {
+      out += regex[i];
+      continue;
+    }
+    if (regex[i + 1] == 'u' && i + 5 < regex.size() && hex(regex[i + 2]) && hex(regex[i + 3]) && hex(regex[i + 4]) &&
+        hex(regex[i + 5])) {
+      out += "\\x{" + regex.substr(i + 2, 4) + "}";
+      i += 5;
+      continue;
+    }
+    out += regex[i];
+    out += regex[++i];
+  }
+  return out;
 }
 
 }  // namespace
@@ -47,7 +72,8 @@ StatusOr<std::unique_ptr<Pattern>> Pattern::parse(const json& obj, const std::st
   return std::move(compiled).value();
 }
 
-StatusOr<std::unique_ptr<Pattern>> Pattern::regex(const std::string& regex) {
+StatusOr<std::unique_ptr<Pattern>> Pattern::regex(const std::string& source) {
+  const std::string regex = toPcre2(source);
   int code = 0;
   PCRE2_SIZE offset = 0;
   pcre2_code* compiled =
@@ -55,12 +81,12 @@ StatusOr<std::unique_ptr<Pattern>> Pattern::regex(const std::string& regex) {
                     PCRE2_UTF | PCRE2_UCP | PCRE2_MULTILINE | PCRE2_NEVER_BACKSLASH_C, &code, &offset, nullptr);
   if (!compiled)
     return invalidArgument("bad regex at offset " + std::to_string(offset) + ": " + pcre2Message(code) + " in /" +
-                           regex + "/");
+                           source + "/");
   // Without JIT support pcre2_jit_compile fails and matching interprets.
   (void)pcre2_jit_compile(compiled, PCRE2_JIT_COMPLETE);
   std::unique_ptr<Pattern> p(new Pattern());
   p->literal_ = false;
-  p->text_ = regex;
+  p->text_ = source;
   p->code_ = compiled;
   pcre2_match_context* context = pcre2_match_context_create(nullptr);
   if (!context) return resourceExhausted("out of memory for a regex match context");

@@ -3,7 +3,9 @@
 // Work split, one work-item per job: the router one token, the sort the whole
 // copy list, the grouped expert kernels one (expert, output row) pair over
 // all of that expert's token rows, so each weight row is read once per
-// dispatch; the combine one (token, column). Shapes are compile-time
+// dispatch; the combine one (token, column); the decoder ops one (token,
+// column), (token, group) or (token, head), attention with an online softmax
+// (no score buffer). Shapes are compile-time
 // constants in the source; only the token count is read from `dims`.
 // Indices are `long`: an expert tensor passes 2^31 elements on real models.
 //
@@ -292,6 +294,181 @@ FailureOr<KernelLaunch> emitCombine(moe::CombineOp c, KernelWriter &w) {
   return KernelLaunch{h, 1};
 }
 
+//===----------------------------------------------------------------------===//
+// Decoder ops: one work-item per (token, column), (token, group) or
+// (token, head); linear one output column over all rows, as the down kernel.
+//===----------------------------------------------------------------------===//
+
+FailureOr<KernelLaunch> emitEmbedding(moe::EmbeddingOp e, KernelWriter &w) {
+  const int64_t v = staticDim(e.getTable(), 0), h = staticDim(e.getTable(), 1);
+  w.open({"ids", "table", "out"});
+  w.line("const long tok = wg / " + num(h) + ", col = wg % " + num(h) + ";");
+  w.line("if (tok >= W) return;");
+  w.line("const long id = ids[tok];");
+  // An id outside the table writes zeros, never reads outside it.
+  w.line("out[tok * " + num(h) + " + col] = (id >= 0 && id < " + num(v) + ") ? " +
+         loadWeight(elementTypeOf(e.getTable()), "table", "id * " + num(h) + " + col") + " : 0.0f;");
+  w.close();
+  return KernelLaunch{h, 1};
+}
+
+FailureOr<KernelLaunch> emitRmsNorm(moe::RmsNormOp n, KernelWriter &w) {
+  const int64_t cols = staticDim(n.getInput(), 1), g = staticDim(n.getWeight(), 0), groups = cols / g;
+  const Type wt = elementTypeOf(n.getWeight());
+  w.open({"input", "weight", "out"});
+  w.line("const long tok = wg / " + num(groups) + ", grp = wg % " + num(groups) + ";");
+  w.line("if (tok >= W) return;");
+  w.line("const long base = tok * " + num(cols) + " + grp * " + num(g) + ";");
+  w.line("float ss = 0.0f;");
+  w.line("for (long c = 0; c < " + num(g) + "; ++c) ss = fma(input[base + c], input[base + c], ss);");
+  w.line("const float scale = 1.0f / sqrt(ss / " + flt(static_cast<double>(g)) + " + " +
+         flt(n.getEpsilon().convertToDouble()) + ");");
+  w.line("for (long c = 0; c < " + num(g) + "; ++c) out[base + c] = input[base + c] * scale * " +
+         loadWeight(wt, "weight", "c") + ";");
+  w.close();
+  return KernelLaunch{groups, 1};
+}
+
+FailureOr<KernelLaunch> emitLinear(moe::LinearOp l, KernelWriter &w) {
+  const int64_t n = staticDim(l.getWeight(), 0), k = staticDim(l.getWeight(), 1);
+  const Type wt = elementTypeOf(l.getWeight());
+  const bool bias = static_cast<bool>(l.getBias());
+  if (bias)
+    w.open({"input", "weight", "bias", "out"});
+  else
+    w.open({"input", "weight", "out"});
+  w.line("if (wg >= " + num(n) + ") return;");
+  w.line("const long col = wg, base = col * " + num(k) + ";");
+  w.line("for (long r = 0; r < W; ++r) {");
+  w.line("  __global const float* a = input + r * " + num(k) + ";");
+  for (const std::string &line : dotLines({{"acc", "weight"}}, "a", "base", k, wt)) w.line("  " + line);
+  w.line("  out[r * " + num(n) + " + col] = acc" +
+         (bias ? " + " + loadWeight(elementTypeOf(l.getBias()), "bias", "col") : std::string()) + ";");
+  w.line("}");
+  w.close();
+  return KernelLaunch{n, 0};
+}
+
+/// add and sigmoid_gate: one work-item per element.
+FailureOr<KernelLaunch> emitElementwise(Operation *op, KernelWriter &w) {
+  const int64_t n = staticDim(op->getOperand(0), 1);
+  const bool add = isa<moe::AddOp>(op);
+  w.open({"lhs", "rhs", "out"});
+  w.line("const long tok = wg / " + num(n) + ", col = wg % " + num(n) + ";");
+  w.line("if (tok >= W) return;");
+  w.line("const long i = tok * " + num(n) + " + col;");
+  w.line(add ? "out[i] = lhs[i] + rhs[i];" : "out[i] = lhs[i] / (1.0f + exp(-rhs[tok]));");
+  w.close();
+  return KernelLaunch{n, 1};
+}
+
+FailureOr<KernelLaunch> emitRope(moe::RopeOp r, KernelWriter &w) {
+  const int64_t cols = staticDim(r.getInput(), 1), d = r.getHeadDim(), rd = r.getRopeDim(), half = rd / 2;
+  const int64_t heads = cols / d, p = staticDim(r.getTable(), 0);
+  w.open({"input", "positions", "table", "out"});
+  w.line("const long tok = wg / " + num(heads) + ", head = wg % " + num(heads) + ";");
+  w.line("if (tok >= W) return;");
+  w.line("const long base = tok * " + num(cols) + " + head * " + num(d) + ";");
+  w.line("for (long c = 0; c < " + num(d) + "; ++c) out[base + c] = input[base + c];");
+  w.line("const long pos = clamp((long)positions[tok], 0L, " + num(p - 1) + ");");
+  w.line("const long rot = base + " + num(d - rd) + ";");
+  w.line("for (long i = 0; i < " + num(half) + "; ++i) {");
+  w.line("  const float c = table[pos * " + num(rd) + " + i], s = table[pos * " + num(rd) + " + " + num(half) + " + i];");
+  if (r.getInterleaved())
+    w.line("  const long a = rot + 2 * i, b = a + 1;");
+  else
+    w.line("  const long a = rot + i, b = a + " + num(half) + ";");
+  w.line("  const float xa = input[a], xb = input[b];");
+  w.line("  out[a] = xa * c - xb * s;");
+  w.line("  out[b] = fma(xa, s, xb * c);");
+  w.line("}");
+  w.close();
+  return KernelLaunch{heads, 1};
+}
+
+FailureOr<KernelLaunch> emitKvWrite(moe::KvWriteOp k, KernelWriter &w) {
+  const int64_t slots = staticDim(k.getCache(), 0), c = staticDim(k.getCache(), 1);
+  // The cache is bound twice: as the argument and as the result it is.
+  w.open({"cache_in", "rows", "positions", "cache"});
+  w.line("const long tok = wg / " + num(c) + ", col = wg % " + num(c) + ";");
+  w.line("if (tok >= W) return;");
+  w.line("const long p = positions[tok];");
+  w.line("if (p < 0 || p >= " + num(slots) + ") return;");
+  w.line("cache[p * " + num(c) + " + col] = rows[tok * " + num(c) + " + col];");
+  w.close();
+  return KernelLaunch{c, 1};
+}
+
+FailureOr<KernelLaunch> emitAttention(moe::AttentionOp a, KernelWriter &w) {
+  const int64_t nh = a.getNumHeads(), nkv = a.getNumKvHeads(), d = a.getHeadDim(), dv = a.getVHeadDim();
+  const int64_t slots = staticDim(a.getKCache(), 0), window = a.getSlidingWindow();
+  w.open({"q", "k_cache", "v_cache", "positions", "out"});
+  // W is tokens * heads.
+  w.line("if (wg >= W) return;");
+  w.line("const long tok = wg / " + num(nh) + ", head = wg % " + num(nh) + ", grp = head / " + num(nh / nkv) + ";");
+  w.line("const long p = clamp((long)positions[tok], 0L, " + num(slots - 1) + ");");
+  w.line("const long start = " + (window > 0 ? "max(p - " + num(window - 1) + ", 0L)" : std::string("0L")) + ";");
+  w.line("__global const float* qh = q + tok * " + num(nh * d) + " + head * " + num(d) + ";");
+  // Online softmax: one pass, a running maximum and rescaled sums.
+  w.line("float m = -INFINITY, l = 0.0f, acc[" + num(dv) + "];");
+  w.line("for (long c = 0; c < " + num(dv) + "; ++c) acc[c] = 0.0f;");
+  w.line("for (long j = start; j <= p; ++j) {");
+  w.line("  __global const float* kj = k_cache + j * " + num(nkv * d) + " + grp * " + num(d) + ";");
+  w.line("  float s = 0.0f;");
+  w.line("  for (long c = 0; c < " + num(d) + "; ++c) s = fma(qh[c], kj[c], s);");
+  w.line("  s *= " + flt(a.getScale().convertToDouble()) + ";");
+  w.line("  const float mn = fmax(m, s), corr = exp(m - mn), e = exp(s - mn);");
+  w.line("  l = l * corr + e;");
+  w.line("  __global const float* vj = v_cache + j * " + num(nkv * dv) + " + grp * " + num(dv) + ";");
+  w.line("  for (long c = 0; c < " + num(dv) + "; ++c) acc[c] = fma(e, vj[c], acc[c] * corr);");
+  w.line("  m = mn;");
+  w.line("}");
+  w.line("for (long c = 0; c < " + num(dv) + "; ++c) out[tok * " + num(nh * dv) + " + head * " + num(dv) +
+         " + c] = acc[c] / l;");
+  w.close();
+  return KernelLaunch{1, 1};
+}
+
+FailureOr<KernelLaunch> emitMlaAttention(moe::MlaAttentionOp a, KernelWriter &w) {
+  const int64_t nh = a.getNumHeads(), nope = a.getNopeDim(), dv = a.getVDim();
+  const int64_t slots = staticDim(a.getLatentCache(), 0), lat = staticDim(a.getLatentCache(), 1);
+  const int64_t r = staticDim(a.getRopeCache(), 1), qw = nope + r, kvw = nope + dv;
+  const Type wt = elementTypeOf(a.getKvB());
+  w.open({"q", "latent", "rope", "kv_b", "positions", "out"});
+  w.line("if (wg >= W) return;");
+  w.line("const long tok = wg / " + num(nh) + ", head = wg % " + num(nh) + ";");
+  w.line("const long p = clamp((long)positions[tok], 0L, " + num(slots - 1) + ");");
+  w.line("__global const float* qh = q + tok * " + num(nh * qw) + " + head * " + num(qw) + ";");
+  w.line("const long kRows = head * " + num(kvw) + " * " + num(lat) + ";");
+  // The query in the latent space, then an online softmax over latents.
+  w.line("float qa[" + num(lat) + "], acc[" + num(lat) + "];");
+  w.line("for (long c = 0; c < " + num(lat) + "; ++c) { qa[c] = 0.0f; acc[c] = 0.0f; }");
+  w.line("for (long i = 0; i < " + num(nope) + "; ++i)");
+  w.line("  for (long c = 0; c < " + num(lat) + "; ++c) qa[c] = fma(qh[i], " +
+         loadWeight(wt, "kv_b", "kRows + i * " + num(lat) + " + c") + ", qa[c]);");
+  w.line("float m = -INFINITY, l = 0.0f;");
+  w.line("for (long j = 0; j <= p; ++j) {");
+  w.line("  float s = 0.0f;");
+  w.line("  for (long c = 0; c < " + num(lat) + "; ++c) s = fma(qa[c], latent[j * " + num(lat) + " + c], s);");
+  w.line("  for (long c = 0; c < " + num(r) + "; ++c) s = fma(qh[" + num(nope) + " + c], rope[j * " + num(r) +
+         " + c], s);");
+  w.line("  s *= " + flt(a.getScale().convertToDouble()) + ";");
+  w.line("  const float mn = fmax(m, s), corr = exp(m - mn), e = exp(s - mn);");
+  w.line("  l = l * corr + e;");
+  w.line("  for (long c = 0; c < " + num(lat) + "; ++c) acc[c] = fma(e, latent[j * " + num(lat) + " + c], acc[c] * corr);");
+  w.line("  m = mn;");
+  w.line("}");
+  w.line("const long vRows = kRows + " + num(nope * lat) + ";");
+  w.line("for (long mm = 0; mm < " + num(dv) + "; ++mm) {");
+  w.line("  float o = 0.0f;");
+  w.line("  for (long c = 0; c < " + num(lat) + "; ++c) o = fma(acc[c], " +
+         loadWeight(wt, "kv_b", "vRows + mm * " + num(lat) + " + c") + ", o);");
+  w.line("  out[tok * " + num(nh * dv) + " + head * " + num(dv) + " + mm] = o / l;");
+  w.line("}");
+  w.close();
+  return KernelLaunch{1, 1};
+}
+
 } // namespace
 
 const char *programPrelude() {
@@ -317,6 +494,14 @@ FailureOr<KernelLaunch> emitKernel(func::FuncOp f, std::string &source) {
       .Case<moe::GroupedGateUpOp>([&](auto op) { return emitGateUp(op, w); })
       .Case<moe::GroupedDownOp>([&](auto op) { return emitDown(op, w); })
       .Case<moe::CombineOp>([&](auto op) { return emitCombine(op, w); })
+      .Case<moe::EmbeddingOp>([&](auto op) { return emitEmbedding(op, w); })
+      .Case<moe::RmsNormOp>([&](auto op) { return emitRmsNorm(op, w); })
+      .Case<moe::LinearOp>([&](auto op) { return emitLinear(op, w); })
+      .Case<moe::AddOp, moe::SigmoidGateOp>([&](Operation *op) { return emitElementwise(op, w); })
+      .Case<moe::RopeOp>([&](auto op) { return emitRope(op, w); })
+      .Case<moe::KvWriteOp>([&](auto op) { return emitKvWrite(op, w); })
+      .Case<moe::AttentionOp>([&](auto op) { return emitAttention(op, w); })
+      .Case<moe::MlaAttentionOp>([&](auto op) { return emitMlaAttention(op, w); })
       .Default([&](Operation *op) -> FailureOr<KernelLaunch> {
         return op->emitOpError("is not supported by the opencl target");
       });

@@ -135,7 +135,8 @@ void generate(hexmoe_runtime_t* runtime, hexmoe_module_t* module, const Generate
   const std::string dir = hexmoe_module_weights_dir(module);
   const std::string tokenizerPath = !o.tokenizerPath.empty() ? o.tokenizerPath : dir.empty() ? "" : dir + "/tokenizer.json";
   std::unique_ptr<tokenizer::Tokenizer> tok;
-  if (!tokenizerPath.empty() && (o.textPrompt || std::ifstream(tokenizerPath).good())) {
+  // Loaded when asked for (a text prompt, --tokenizer) or beside the checkpoint.
+  if (!tokenizerPath.empty() && (o.textPrompt || !o.tokenizerPath.empty() || std::ifstream(tokenizerPath).good())) {
     auto loaded = tokenizer::Tokenizer::fromFile(tokenizerPath);
     if (!loaded.ok()) throw GenerateError(loaded.status().message());
     tok = std::move(*loaded);
@@ -194,7 +195,7 @@ void generate(hexmoe_runtime_t* runtime, hexmoe_module_t* module, const Generate
     const std::vector<int64_t> shape = {static_cast<int64_t>(dumped.size()) / vocab, vocab};
     if (!writeNpy(o.dumpLogits, toNpy(HEXMOE_F32, shape, dumped.data()), error)) throw GenerateError("--dump-logits: " + error);
   }
-  if (tok) {
+  if (tok && !o.printIds) {
     std::printf("%s\n", tok->decode(generated, /*skipSpecialTokens=*/true).c_str());
   } else {
     for (size_t i = 0; i < generated.size(); ++i) std::printf("%s%d", i ? "," : "", generated[i]);

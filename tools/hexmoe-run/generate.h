@@ -25,6 +25,7 @@ struct GenerateOptions {
   std::string dumpLogits;          // "" or a .npy path
   std::string tokenizerPath;       // "": tokenizer.json beside the checkpoint
   int64_t eosId = -2;              // -2: from the checkpoint's config; -1: none
+  bool printIds = false;           // print ids even when there is a tokenizer
 };
 
 /// A failure with its message; hexmoe-run prints it and exits with 1.

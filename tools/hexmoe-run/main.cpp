@@ -65,6 +65,7 @@ generation (an artifact compiled from a model directory):
   --dump-logits=@F.npy  write f32 [steps, vocab]: row 0 the logits at the last
                         prompt position, row i those after i generated tokens
   --tokenizer=FILE      a tokenizer.json other than the checkpoint's
+  --print-ids           print the generated ids, not their text
   --eos-id=N            stop at token N (default: the checkpoint's
                         eos_token_id; -1: never)
 
@@ -178,6 +179,10 @@ Options parseArgs(int argc, char** argv) {
     }
     if (arg == "--profile") {
       o.profile = true;
+      continue;
+    }
+    if (arg == "--print-ids") {
+      o.gen.printIds = true;
       continue;
     }
     if (arg == "--no-verify-weights") {

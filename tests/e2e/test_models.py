@@ -1,0 +1,169 @@
+#!/usr/bin/python3
+"""Whole models: a Hugging Face model directory compiled and generated from.
+
+Tiny random DeepSeek-V3 (MLA with YaRN, a dense first layer, sigmoid
+group-limited routing with a correction bias, a shared expert), Mixtral,
+Qwen2-MoE (q/k/v biases, a gated shared expert, a dense layer) and Qwen3-MoE
+checkpoints (tests/e2e/test_hf_reference.py
+makes them with the float64 reference's own model, weights rounded to what
+the checkpoint holds) in the layouts found in the wild — the hub's config
+spelling with per-expert tensors (Mixtral's legacy block_sparse_moe names
+too) in f32, and transformers 5's spelling with packed experts in bf16,
+sharded — are compiled with `hexmoe-compile MODEL_DIR` and run with
+`hexmoe-run --prompt-ids ... --dump-logits`: the logits after the prefill and
+after each of 8 decode steps match the float64 reference (hf_reference.py)
+to a relative error < 1e-4 (max |difference| / max |logit|), and the greedy
+tokens are the same. Mixtral's sliding window (6) is shorter than the
+sequence. The KV-cache path equals recomputing the whole sequence as one
+prefill. A text prompt goes through the checkpoint's tokenizer.json (ids as
+the tokenizers library makes them). Runs past the caches and ids outside the
+vocabulary are refused with a message. The shipped models/tiny/deepseek-v3-tiny
+generates the reference's golden greedy tokens, from ids and from text. With
+--device=opencl:0 every model case also runs there (compiled for cpu,opencl).
+
+Usage: test_models.py --bin BUILD/bin
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, HERE)
+import hf_reference as R  # noqa: E402
+import test_hf_reference as T  # noqa: E402
+
+PROMPT = [3, 17, 5, 42, 9]
+STEPS = 8
+TOLERANCE = 1e-4
+TOKENIZER = os.path.join(ROOT, "tests", "unit", "models", "tokenizer", "fixtures", "qwen2.json")
+GOLDEN = os.path.join(ROOT, "tests", "unit", "models", "tokenizer", "fixtures", "qwen2.golden.json")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--device", help="also run every model on this device (opencl:N)")
+    opts = ap.parse_args()
+    torch.set_num_threads(1)
+    compile_tool = os.path.join(opts.bin, "hexmoe-compile")
+    run_tool = os.path.join(opts.bin, "hexmoe-run")
+    passed = failed = 0
+
+    def report(name, ok, detail=""):
+        nonlocal passed, failed
+        print(f"{'ok  ' if ok else 'FAIL'} {name}" + ("" if ok else f": {detail}"))
+        passed += ok
+        failed += not ok
+
+    def run(args):
+        p = subprocess.run(args, capture_output=True, text=True)
+        return p.returncode, p.stdout + p.stderr
+
+    def generate(art, work, ids, steps, extra=()):
+        logits = os.path.join(work, "logits.npy")
+        rc, text = run([run_tool, art, f"--prompt-ids={','.join(map(str, ids))}", f"--max-new-tokens={steps}",
+                        "--eos-id=-1", f"--dump-logits=@{logits}", *extra])
+        if rc != 0:
+            return None, None, text
+        try:  # ids, unless the checkpoint has a tokenizer.json (then text)
+            tokens = [int(t) for t in text.splitlines()[0].split(",")]
+        except ValueError:
+            tokens = []
+        return tokens, np.load(logits), text
+
+    with tempfile.TemporaryDirectory(prefix="hexmoe-models-") as work:
+        cases = [("deepseek_v3", "F32", False, False, 2), ("deepseek_v3", "BF16", True, False, 2),
+                 ("mixtral", "F32", False, True, 1), ("mixtral", "BF16", True, False, 2),
+                 ("qwen2_moe", "F32", False, False, 1), ("qwen2_moe", "BF16", True, False, 2),
+                 ("qwen3_moe", "F32", False, False, 2), ("qwen3_moe", "BF16", True, False, 1)]
+        for arch, dtype, v5, legacy, shards in cases:
+            name = f"{arch} {dtype} {'packed, transformers 5 config' if v5 else 'per-expert, hub config'}" + \
+                   (", block_sparse_moe names" if legacy else "")
+            cfg = dict(T.CONFIGS[arch])
+            model = T.round_model(T.random_model(cfg, 11), torch.bfloat16 if dtype == "BF16" else torch.float32)
+            d = os.path.join(work, f"{arch}-{dtype}")
+            T.write_model(d, T.v5_spelling(cfg) if v5 else cfg,
+                          T.checkpoint_tensors(model, dtype, packed=v5, legacy_mixtral=legacy), shards)
+            art = d + ".hxm"
+            rc, text = run([compile_tool, d, "-o", art, "--max-seq-len=32", "--quiet"] +
+                           (["--target=cpu,opencl"] if opts.device else []))
+            if rc != 0:
+                report(f"compile {name}", False, text)
+                continue
+            want_tokens, want_logits = model.generate(PROMPT, STEPS)
+            want = want_logits.numpy()
+            for device in [None] + ([opts.device] if opts.device else []):
+                where = f" on {device}" if device else ""
+                tokens, logits, text = generate(art, work, PROMPT, STEPS, [f"--device={device}"] if device else [])
+                if tokens is None:
+                    report(f"generate {name}{where}", False, text)
+                    continue
+                err = float(np.abs(logits - want).max() / np.abs(want).max())
+                report(f"{name}{where}: logits after prefill and {STEPS - 1} decode steps, relative error {err:.2e}",
+                       logits.shape == want.shape and err < TOLERANCE,
+                       f"error {err:.3e}, shapes {logits.shape} {want.shape}")
+                report(f"{name}{where}: greedy tokens {tokens}", tokens == want_tokens, f"reference {want_tokens}")
+            if arch == "mixtral" and dtype == "F32":
+                # The KV-cache path equals one prefill of the whole sequence.
+                seq = PROMPT + tokens[:-1]
+                _, full, text = generate(art, work, seq, 1)
+                err = float(np.abs(full[0] - logits[-1]).max() / np.abs(logits[-1]).max()) if full is not None else 1
+                report(f"{name}: cached decode equals a full prefill (relative error {err:.2e})", err < 1e-5, text)
+                rc, text = run([run_tool, art, "--prompt-ids=1,2,3", "--max-new-tokens=30"])
+                report("runs past the KV caches are refused", rc == 1 and "positions; the artifact's KV caches hold 32"
+                       in text, text)
+                rc, text = run([run_tool, art, "--prompt-ids=1,96", "--max-new-tokens=2"])
+                report("ids outside the vocabulary are refused", rc == 1 and "outside the vocabulary of 96" in text, text)
+
+        # A text prompt through the checkpoint's tokenizer.json.
+        with open(GOLDEN) as f:
+            golden = json.load(f)
+        case = next(c for c in golden["cases"] if len(c["ids"]) >= 4 and c["text"].isascii() and "\n" not in c["text"])
+        cfg = dict(T.CONFIGS["qwen3_moe"], vocab_size=golden["vocab_size"])
+        model = T.round_model(T.random_model(cfg, 3), torch.float32)
+        d = os.path.join(work, "qwen3-text")
+        T.write_model(d, cfg, T.checkpoint_tensors(model, "F32"), 1)
+        shutil.copy(TOKENIZER, os.path.join(d, "tokenizer.json"))
+        art = d + ".hxm"
+        rc, text = run([compile_tool, d, "-o", art, "--max-seq-len=64", "--quiet"])
+        report("compile a model with a tokenizer.json", rc == 0, text)
+        logits_text = os.path.join(work, "text.npy")
+        rc, text = run([run_tool, art, f"--prompt={case['text']}", "--max-new-tokens=4", "--eos-id=-1",
+                        f"--dump-logits=@{logits_text}"])
+        _, from_ids, _ = generate(art, work, case["ids"], 4)
+        same = rc == 0 and from_ids is not None and np.array_equal(np.load(logits_text), from_ids)
+        report(f"--prompt={case['text']!r} encodes as the tokenizers library does", same, text)
+        report("the generated text and the speeds are printed", rc == 0 and "tokens/s" in text.splitlines()[-1], text)
+
+        # The shipped tiny DeepSeek-V3: the golden greedy tokens of the
+        # reference, and a text prompt through its own tokenizer.
+        tiny = os.path.join(ROOT, "models", "tiny", "deepseek-v3-tiny")
+        with open(tiny + ".golden.json") as f:
+            golden = json.load(f)
+        art = os.path.join(work, "tiny.hxm")
+        rc, text = run([compile_tool, tiny, "-o", art, "--max-seq-len=128", "--quiet"])
+        report("compile models/tiny/deepseek-v3-tiny", rc == 0, text)
+        tokens, _, text = generate(art, work, golden["prompt_ids"], golden["max_new_tokens"], ["--print-ids"])
+        report(f"the shipped model's greedy tokens are the reference's ({len(golden['greedy_f64'])} tokens)",
+               tokens == golden["greedy_f64"], f"got {tokens}\nwant {golden['greedy_f64']}\n{text}")
+        rc, text = run([run_tool, art, "--prompt=The", f"--max-new-tokens={golden['max_new_tokens']}", "--eos-id=-1",
+                        "--print-ids"])
+        got = [int(t) for t in text.splitlines()[0].split(",")] if rc == 0 else None
+        report("--prompt=The encodes to the golden prompt ids (BOS, The)", got == golden["greedy_f64"], text)
+        rc, text = run([run_tool, art, "--prompt=The", "--max-new-tokens=8", "--tokenizer=/nonexistent/tokenizer.json"])
+        report("a --tokenizer that does not exist is an error", rc == 1 and "/nonexistent/tokenizer.json" in text, text)
+
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 and passed > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
