@@ -275,7 +275,7 @@ int main(int argc, char **argv) {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     llvm::errs() << "hexmoe-compile: wrote " << out << " (" << artifact->size() << " bytes, target "
-                 << target << ", " << weightType << " weights"
+                 << target << ", " << (modelDir ? std::string("checkpoint") : std::string(weightType)) << " weights"
                  << (secretKey ? ", signed by " + secretKey->publicKey().id() : std::string())
                  << ") in "
                  << llvm::format("%.2f", seconds) << " s\n";

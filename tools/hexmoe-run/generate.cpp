@@ -196,7 +196,8 @@ void generate(hexmoe_runtime_t* runtime, hexmoe_module_t* module, const Generate
     if (!writeNpy(o.dumpLogits, toNpy(HEXMOE_F32, shape, dumped.data()), error)) throw GenerateError("--dump-logits: " + error);
   }
   if (tok && !o.printIds) {
-    std::printf("%s\n", tok->decode(generated, /*skipSpecialTokens=*/true).c_str());
+    // A text prompt is echoed, so the output reads on from it.
+    std::printf("%s%s\n", o.textPrompt ? o.prompt.c_str() : "", tok->decode(generated, /*skipSpecialTokens=*/true).c_str());
   } else {
     for (size_t i = 0; i < generated.size(); ++i) std::printf("%s%d", i ? "," : "", generated[i]);
     std::printf("\n");
