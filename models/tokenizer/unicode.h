@@ -13,13 +13,13 @@
 #include <string_view>
 
 #include "runtime/base/status.h"
+#include "runtime/base/utf8.h"
 
 namespace hexmoe::tokenizer {
 
-/// The offset of the first byte that is not part of well-formed UTF-8, or
-/// `s.size()` when all of it is (overlong forms, surrogates and code points
-/// past U+10FFFF are ill-formed, as Rust's str refuses them).
-size_t firstInvalidUtf8(std::string_view s);
+/// The offset of the first ill-formed UTF-8 byte, or `s.size()` (as Rust's
+/// str refuses them): shared with the checkpoint reader.
+using ::hexmoe::firstInvalidUtf8;
 
 /// Decodes the code point at `s[i]` of well-formed UTF-8 and moves `i` past it.
 char32_t nextCodePoint(std::string_view s, size_t& i);

@@ -7,43 +7,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/base/utf8.h"
+
 namespace hexmoe::weights {
 namespace {
 
 using json = nlohmann::json;
-
-/// The offset of the first byte that is not part of well-formed UTF-8, or
-/// `size` when all of it is (overlong forms, surrogates and code points past
-/// U+10FFFF are ill-formed).
-size_t firstInvalidUtf8(const uint8_t* p, size_t size) {
-  size_t i = 0;
-  while (i < size) {
-    const uint8_t c = p[i];
-    size_t len;
-    uint32_t cp;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xe0) == 0xc0) {
-      len = 2, cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      len = 3, cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      len = 4, cp = c & 0x07;
-    } else {
-      return i;
-    }
-    if (size - i < len) return i;
-    for (size_t k = 1; k < len; ++k) {
-      if ((p[i + k] & 0xc0) != 0x80) return i;
-      cp = (cp << 6) | (p[i + k] & 0x3f);
-    }
-    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
-    i += len;
-  }
-  return size;
-}
 
 /// A JSON number that is a non-negative integer, as uint64.
 bool asUnsigned(const json& v, uint64_t& out) {
@@ -88,7 +57,7 @@ StatusOr<SafetensorsHeader> parseSafetensorsHeader(const uint8_t* data, size_t a
                std::to_string(size) + "-byte file (truncated?)");
   if (available - 8 < n) return bad("the header is not in memory (internal: pass the first 8 + N bytes)");
   const uint8_t* text = data + 8;
-  const size_t bad8 = firstInvalidUtf8(text, n);
+  const size_t bad8 = firstInvalidUtf8(std::string_view(reinterpret_cast<const char*>(text), n));
   if (bad8 != n) return bad("the header is not valid UTF-8 (byte " + std::to_string(8 + bad8) + ")");
 
   // nlohmann keeps the last of duplicate keys silently; a callback sees each.

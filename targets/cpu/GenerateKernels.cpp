@@ -48,6 +48,16 @@ KernelDim kernelDim(moe::ExtentAttr e) {
   return {-1, static_cast<int>(e.getDim()), e.getFactor()};
 }
 
+/// The token count of an attention workload of T * heads (one workgroup per
+/// token and head): what its bindings are sized in.
+KernelDim perHead(KernelDim workload, int64_t heads) {
+  if (workload.staticSize >= 0)
+    workload.staticSize /= heads;
+  else
+    workload.factor /= heads;
+  return workload;
+}
+
 /// Emits the CPU kernel for `op` as `name`, covering `workload`.
 FailureOr<Launch> emitKernel(ModuleOp module, Operation *op, StringRef name, KernelDim t,
                              const KernelConfig &config) {
@@ -109,25 +119,16 @@ FailureOr<Launch> emitKernel(ModuleOp module, Operation *op, StringRef name, Ker
         return emitKvWrite(kb, KvWriteSpec{staticDim(w.getCache(), 0), staticDim(w.getCache(), 1), t});
       })
       .Case<moe::AttentionOp>([&](moe::AttentionOp a) -> FailureOr<Launch> {
-        // The workload is T * num_heads; the bindings are sized in T.
-        KernelDim tokens = t;
         const int64_t heads = a.getNumHeads();
-        if (tokens.staticSize >= 0)
-          tokens.staticSize /= heads;
-        else
-          tokens.factor /= heads;
+        KernelDim tokens = perHead(t, heads);
         AttentionSpec spec{heads, static_cast<int64_t>(a.getNumKvHeads()), static_cast<int64_t>(a.getHeadDim()),
                            static_cast<int64_t>(a.getVHeadDim()), staticDim(a.getKCache(), 0),
                            static_cast<int64_t>(a.getSlidingWindow()), a.getScale().convertToDouble(), tokens};
         return emitAttention(kb, spec);
       })
       .Case<moe::MlaAttentionOp>([&](moe::MlaAttentionOp a) -> FailureOr<Launch> {
-        KernelDim tokens = t;
         const int64_t heads = a.getNumHeads();
-        if (tokens.staticSize >= 0)
-          tokens.staticSize /= heads;
-        else
-          tokens.factor /= heads;
+        KernelDim tokens = perHead(t, heads);
         MlaAttentionSpec spec{heads, static_cast<int64_t>(a.getNopeDim()), staticDim(a.getRopeCache(), 1),
                               static_cast<int64_t>(a.getVDim()), staticDim(a.getLatentCache(), 1),
                               staticDim(a.getLatentCache(), 0), a.getScale().convertToDouble(),
