@@ -288,6 +288,12 @@ Status readDeepseek(ConfigReader& r, ModelConfig* c, bool v3) {
   int64_t headDim = c->qkRopeHeadDim;
   HEXMOE_RETURN_IF_ERROR(r.optionalInteger("head_dim", &headDim, 1, 4096));
   c->headDim = c->qkNopeHeadDim + c->qkRopeHeadDim;
+  // transformers 5 writes qk_head_dim as well: the sum, or a config we misread.
+  int64_t qkHeadDim = c->headDim;
+  HEXMOE_RETURN_IF_ERROR(r.optionalInteger("qk_head_dim", &qkHeadDim, 1, 8192));
+  if (qkHeadDim != c->headDim)
+    return r.error("qk_head_dim", std::to_string(qkHeadDim) + " is not qk_nope_head_dim + qk_rope_head_dim (" +
+                                      std::to_string(c->headDim) + ")");
 
   std::string method = v3 ? "noaux_tc" : "greedy";
   HEXMOE_RETURN_IF_ERROR(r.optionalString("topk_method", &method));

@@ -17,6 +17,9 @@ router choosing the same experts for every token. Under bf16 arithmetic a near-t
 two experts may resolve otherwise: such tokens (at most 1 in 8) are counted and left out of
 the bf16 logits comparison; in f32 none is allowed. Then transformers loads models/tiny/deepseek-v3-tiny and must generate the
 reference's greedy tokens, and its tokenizer must encode the prompt as the golden file does.
+With --bin BUILD/bin, hexmoe itself runs each saved checkpoint too (hexmoe-compile MODEL_DIR,
+hexmoe-run --prompt-ids ... --dump-logits): its logits after prefill and each decode step
+must match transformers' (computing in f32) to < 1e-3, and its greedy ids must be identical.
 Prints one line per check and a summary; exits non-zero on any failure.
 """
 import json
@@ -207,9 +210,31 @@ def check_tiny(check, figures):
     check("tiny model: AutoTokenizer encodes the golden prompt alike", ids == golden["prompt_ids"], f"{ids}")
 
 
+def run_hexmoe(bindir, model_dir, work, prompt, steps):
+    """hexmoe's last-prompt and decode-step logits [steps+1, V] and greedy tokens, or an error."""
+    import subprocess
+    import numpy as np
+    art = model_dir + ".hxm"
+    p = subprocess.run([os.path.join(bindir, "hexmoe-compile"), model_dir, "-o", art, "--max-seq-len=64", "--quiet"],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        return None, p.stderr
+    logits = os.path.join(work, "hexmoe_logits.npy")
+    p = subprocess.run([os.path.join(bindir, "hexmoe-run"), art, "--prompt-ids=" + ",".join(map(str, prompt)),
+                        f"--max-new-tokens={steps + 1}", "--eos-id=-1", "--print-ids", f"--dump-logits=@{logits}"],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        return None, p.stderr
+    tokens = [int(t) for t in p.stdout.splitlines()[0].split(",")]
+    return (torch.from_numpy(np.load(logits)).double(), tokens), ""
+
+
 def main():
     torch.set_num_threads(1)
-    results, figures = [], []
+    bindir = None
+    if "--bin" in sys.argv:
+        bindir = os.path.abspath(sys.argv[sys.argv.index("--bin") + 1])
+    results, figures, hexmoe_figures = [], [], []
 
     def check(name, ok, detail=""):
         results.append(ok)
@@ -229,6 +254,17 @@ def main():
                 for compute, compute_dtype in runs:
                     tol = TOL[str(compute_dtype).split(".")[1]]
                     tf_run = run_transformers(directory, compute_dtype, PROMPT, DECODE_STEPS)
+                    if bindir and compute_dtype == torch.float32:
+                        got, error = run_hexmoe(bindir, directory, work, PROMPT, DECODE_STEPS)
+                        if got is None:
+                            check(f"hexmoe runs {label}", False, error)
+                        else:
+                            err = rel_err(got[0], tf_run[1])
+                            hexmoe_figures.append((arch, dtype_name, err))
+                            check(f"hexmoe {label}: logits vs transformers (f32 compute) rel err {err:.2e}",
+                                  err < TOL["float32"])
+                            check(f"hexmoe {label}: greedy ids {got[1]}", got[1] == tf_run[2],
+                                  f"transformers {tf_run[2]}")
                     name = label if compute == dtype_name else f"{label}, transformers in f32"
                     figures.append((arch, dtype_name if compute == dtype_name else "bf16 w, f32",
                                     *compare(check, name, tf_run, ref, tol, compute_dtype == torch.bfloat16)))
@@ -243,6 +279,10 @@ def main():
     for arch, dtype_name, e_prefill, e_steps, flips, total in figures:
         print(f"  {arch:18s} {dtype_name:12s} prefill {e_prefill:.2e}  decode {e_steps:.2e}"
               f"  routing differs on {flips}/{total} tokens")
+    if hexmoe_figures:
+        print("max rel err of hexmoe's logits vs transformers (f32 compute), prefill + decode steps")
+        for arch, dtype_name, err in hexmoe_figures:
+            print(f"  {arch:18s} {dtype_name:12s} {err:.2e}")
     passed = sum(results)
     print(f"{passed} passed, {len(results) - passed} failed")
     return 0 if all(results) else 1

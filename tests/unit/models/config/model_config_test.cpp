@@ -141,6 +141,25 @@ TEST(ModelConfig, ReadsYarnInBothSpellings) {
   }
 }
 
+// As transformers 5.23's save_pretrained writes a DeepSeek-V3 config.
+TEST(ModelConfig, ReadsWhatTransformersFiveWritesForDeepseekV3) {
+  const std::string v5 = R"({"architectures":["DeepseekV3ForCausalLM"],"attention_bias":false,
+      "attention_dropout":0.0,"bos_token_id":0,"dtype":"float32","eos_token_id":1,"first_k_dense_replace":3,
+      "head_dim":8,"hidden_act":"silu","hidden_size":48,"initializer_range":0.02,"intermediate_size":80,
+      "kv_lora_rank":24,"max_position_embeddings":4096,"model_type":"deepseek_v3","moe_intermediate_size":24,
+      "n_group":4,"n_routed_experts":16,"n_shared_experts":1,"norm_topk_prob":true,"num_attention_heads":4,
+      "num_experts_per_tok":4,"num_hidden_layers":2,"num_key_value_heads":4,"num_nextn_predict_layers":1,
+      "output_router_logits":false,"pad_token_id":null,"pretraining_tp":1,"q_lora_rank":32,"qk_head_dim":20,
+      "qk_nope_head_dim":12,"qk_rope_head_dim":8,"rms_norm_eps":1e-06,"rope_interleave":true,
+      "rope_parameters":{"rope_theta":10000.0,"rope_type":"default"},"routed_scaling_factor":2.5,
+      "tie_word_embeddings":false,"topk_group":2,"transformers_version":"5.23.0","use_cache":true,
+      "v_head_dim":16,"vocab_size":96})";
+  const ModelConfig c = parsed(v5);
+  EXPECT_EQ(c.qkHeadDim(), 20);
+  EXPECT_TRUE(c.rope.interleaved);
+  EXPECT_HAS(errorWith(v5, {{"qk_head_dim", 21}}), "qk_head_dim: 21 is not qk_nope_head_dim + qk_rope_head_dim (20)");
+}
+
 TEST(ModelConfig, ReadsDeepseekV2LiteWithoutQLora) {
   nlohmann::json j = nlohmann::json::parse(hubConfig("deepseek-v3.json"));
   j["model_type"] = "deepseek_v2";
