@@ -17,9 +17,11 @@
 // to the checkpoint instead of copying it; the RoPE table is computed here
 // and embedded.
 //
-// Architectures with grouped-query attention: mixtral, qwen2_moe (without its
-// gated shared expert, refused for now), qwen3_moe. DeepSeek's MLA is next:
-// its configs are refused with a message that says so.
+// Architectures: deepseek_v2/v3 (MLA over a latent cache, dense first
+// layers, sigmoid group-limited routing with the correction bias, shared
+// experts), mixtral, qwen2_moe (q/k/v biases, a shared expert gated per
+// token) and qwen3_moe (q/k norms). Weights are F32 or BF16; FP8 and F16
+// checkpoints are refused with a message.
 #ifndef HEXMOE_MODELS_BUILDER_DECODER_MLIR_H_
 #define HEXMOE_MODELS_BUILDER_DECODER_MLIR_H_
 
