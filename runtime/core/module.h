@@ -60,7 +60,7 @@ class Module final : public RefCounted {
   /// The checkpoint tensors its functions bind (empty before load, and for
   /// a description).
   WeightStore& weights() const { return *weights_; }
-  /// Where referenced weights were read from; "" when there are none.
+  /// The checkpoint directory of its weights (WeightStore::directory()).
   const std::string& weightsDir() const { return weightsDir_; }
 
   Runtime& runtime() const { return *runtime_; }

@@ -122,7 +122,9 @@ StatusOr<std::unique_ptr<WeightStore>> WeightStore::open(const schema::Artifact&
     }
     store->weights_.push_back(std::move(e));
   }
-  if (!store->mappings_.empty()) store->directory_ = dir.empty() ? "." : dir;
+  // The checkpoint's directory, also for embedded weights: its tokenizer and
+  // config stay there.
+  if (!store->mappings_.empty() || !dir.empty()) store->directory_ = dir.empty() ? "." : dir;
   if (!store->mappings_.empty())
     HEXMOE_LOG_INFO("{}: {} weight(s) from {} file(s) in {}{}", what, store->weights_.size(), store->mappings_.size(),
                     dir.empty() ? "." : dir,

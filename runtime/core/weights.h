@@ -43,7 +43,8 @@ class WeightStore {
   ~WeightStore();
 
   size_t size() const { return weights_.size(); }
-  /// The checkpoint directory referenced weights come from; "" when none do.
+  /// The checkpoint directory weights come from (or came from, for embedded
+  /// ones); "" when the artifact names none.
   const std::string& directory() const { return directory_; }
   const std::string& name(size_t w) const { return weights_[w].name; }
   /// The host bytes of weight `w` (in a mapping or in the artifact).

@@ -158,6 +158,26 @@ def main():
                         "--print-ids"])
         got = [int(t) for t in text.splitlines()[0].split(",")] if rc == 0 else None
         report("--prompt=The encodes to the golden prompt ids (BOS, The)", got == golden["greedy_f64"], text)
+        # A moved checkpoint is found with --weights (its tokenizer too); an
+        # embedded artifact runs with no checkpoint at all.
+        moved = os.path.join(work, "moved-tiny")
+        shutil.copytree(tiny, moved)
+        art_moved = os.path.join(work, "tiny-moved.hxm")
+        rc, text = run([compile_tool, moved, "-o", art_moved, "--max-seq-len=128", "--quiet"])
+        art_embedded = os.path.join(work, "tiny-embedded.hxm")
+        rc2, text2 = run([compile_tool, moved, "-o", art_embedded, "--max-seq-len=128", "--embed-weights", "--quiet"])
+        report("compile the copy, referenced and embedded", rc == 0 and rc2 == 0, text + text2)
+        elsewhere = os.path.join(work, "elsewhere")
+        shutil.move(moved, elsewhere)
+        rc, text = run([run_tool, art_moved, "--prompt=The", "--max-new-tokens=4"])
+        report("a moved checkpoint is not found", rc == 1 and "--weights=DIR" in text, text)
+        rc, text = run([run_tool, art_moved, f"--weights={elsewhere}", "--prompt=The",
+                        f"--max-new-tokens={golden['max_new_tokens']}", "--eos-id=-1", "--print-ids"])
+        got = [int(t) for t in text.splitlines()[0].split(",")] if rc == 0 else None
+        report("--weights=DIR finds it, and its tokenizer", got == golden["greedy_f64"], text)
+        shutil.rmtree(elsewhere)
+        tokens, _, text = generate(art_embedded, work, golden["prompt_ids"], golden["max_new_tokens"], ["--print-ids"])
+        report("the embedded artifact runs with the checkpoint gone", tokens == golden["greedy_f64"], text)
         rc, text = run([run_tool, art, "--prompt=The", "--max-new-tokens=8", "--tokenizer=/nonexistent/tokenizer.json"])
         report("a --tokenizer that does not exist is an error", rc == 1 and "/nonexistent/tokenizer.json" in text, text)
 

@@ -248,7 +248,7 @@ int main(int argc, char **argv) {
     if (options.weightsDir.empty()) options.weightsDir = inputFile;
     options.generatedWeights = std::move(built.generatedWeights);
   }
-  if (embedWeights && weightsDir.empty()) {
+  if (embedWeights && weightsDir.empty() && !modelDir) {
     llvm::errs() << "hexmoe-compile: --embed-weights needs --weights=DIR (the checkpoint to copy from)\n";
     return 2;
   }

@@ -326,9 +326,9 @@ HEXMOE_API const char* hexmoe_module_producer(const hexmoe_module_t* module);
 HEXMOE_API const char* hexmoe_module_source(const hexmoe_module_t* module);
 /* The signer's Ed25519 public key (64 hex digits), or "" if it is unsigned. */
 HEXMOE_API const char* hexmoe_module_signer(const hexmoe_module_t* module);
-/* The checkpoint directory its referenced weights were loaded from (the
- * loader's weights_dir, else the one recorded at compile time); "" when the
- * artifact refers to none. Tools find tokenizer.json and config.json there. */
+/* The checkpoint directory of its weights: the loader's weights_dir, else the
+ * one recorded at compile time (embedded weights keep it too); "" when the
+ * artifact names none. Tools find tokenizer.json and config.json there. */
 HEXMOE_API const char* hexmoe_module_weights_dir(const hexmoe_module_t* module);
 /* The executable loaded on the default device ("x86-64-v4"). */
 HEXMOE_API const char* hexmoe_module_cpu_variant(const hexmoe_module_t* module);
