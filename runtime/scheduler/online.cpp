@@ -58,6 +58,50 @@ std::vector<Migration> diffLayer(int l, const LayerPlacement& before, const Laye
   return out;
 }
 
+/// The net copies and drops that take `before` to `after`, layer by layer:
+/// what a migration list must hold, however many search steps the placement
+/// went through on the way (each step's own list would repeat moves that a
+/// later step undid or moved on).
+std::vector<Migration> netMigrations(const std::vector<LayerPlacement>& before,
+                                     const std::vector<LayerPlacement>& after, double bytes) {
+  std::vector<Migration> out;
+  for (size_t l = 0; l < after.size(); ++l) {
+    std::vector<Migration> step = diffLayer(static_cast<int>(l), before[l], after[l], bytes);
+    out.insert(out.end(), step.begin(), step.end());
+  }
+  return out;
+}
+
+/// Drops the replicas of layer `layer` that would serve under one token per
+/// step (an expert keeps its busiest replica whatever its load), then
+/// rebalances the shares: a copy that serves almost nothing costs memory and
+/// a transfer for no gain. Returns whether any was dropped.
+bool dropThinReplicas(const CostModel& cm, const std::vector<double>& tokens, LayerPlacement* layer) {
+  bool dropped = false;
+  for (size_t e = 0; e < layer->experts.size(); ++e) {
+    ExpertReplicas& rs = layer->experts[e];
+    if (rs.size() < 2) continue;
+    const auto busiest = std::max_element(rs.begin(), rs.end(), [](const Replica& a, const Replica& b) {
+      return a.share < b.share;
+    });
+    ExpertReplicas kept;
+    for (auto it = rs.begin(); it != rs.end(); ++it)
+      if (it == busiest || it->share * tokens[e] >= 1.0) kept.push_back(*it);
+    if (kept.size() == rs.size()) continue;
+    double total = 0;
+    for (const Replica& r : kept) total += r.share;
+    for (Replica& r : kept) r.share /= total;
+    rs = std::move(kept);
+    dropped = true;
+  }
+  if (dropped) {
+    LayerLoad state(cm);
+    state.reset(*layer, tokens);
+    detail::balanceAllShares(cm, tokens, layer, &state);
+  }
+  return dropped;
+}
+
 double migrationBytes(const std::vector<Migration>& migrations) {
   double total = 0;
   for (const Migration& m : migrations) total += m.bytes;
@@ -168,7 +212,8 @@ StatusOr<Plan> replan(const Plan& previous, const LoadProfile& fresh, const Repl
                          std::to_string(100.0 * (start - moved) / start) + "%, within the hysteresis of " +
                          std::to_string(100.0 * options.hysteresis) + "%");
   } else {
-    plan.migrations = migrations;
+    for (int l = 0; l < layers; ++l) dropThinReplicas(cm, load.expert_tokens[l], &plan.layers[l]);
+    plan.migrations = netMigrations(previous.layers, plan.layers, cm.expertBytes());
   }
   plan.algorithm = previous.algorithm + "+replan";
   HEXMOE_RETURN_IF_ERROR(finish(cm, options.compute_lower_bound, &plan));
@@ -376,7 +421,6 @@ StatusOr<Plan> replanWithoutDevice(const Plan& previous, int lost, const DeviceL
     for (int d = 0; d < cm.numDevices(); ++d) {
       problem.caps.push_back(static_cast<int>(count[d] + std::max<int64_t>(free[d], 0)));
     }
-    LayerPlacement before = plan.layers[l];
     LayerLoad state(cm);
     state.reset(plan.layers[l], plan.load.expert_tokens[l]);
     detail::SearchLimits limits;
@@ -386,9 +430,11 @@ StatusOr<Plan> replanWithoutDevice(const Plan& previous, int lost, const DeviceL
     detail::dropIdleReplicas(&plan.layers[l]);
     std::vector<int> after = layerCounts(cm, plan.layers[l]);
     for (int d = 0; d < cm.numDevices(); ++d) free[d] -= after[d] - count[d];
-    std::vector<Migration> moves = diffLayer(l, before, plan.layers[l], cm.expertBytes());
-    plan.migrations.insert(plan.migrations.end(), moves.begin(), moves.end());
   }
+  for (int l : order) dropThinReplicas(cm, plan.load.expert_tokens[l], &plan.layers[l]);
+  // The net copies from the placement before the loss (an orphan's copy
+  // comes from the host: its from_device is the lost device).
+  plan.migrations = netMigrations(previous.layers, plan.layers, cm.expertBytes());
   plan.algorithm = previous.algorithm + "+device-loss";
   HEXMOE_RETURN_IF_ERROR(finish(cm, options.compute_lower_bound, &plan));
   return plan;

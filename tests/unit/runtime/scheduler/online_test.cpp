@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <tuple>
+
 #include "tests/unit/runtime/scheduler/test_util.h"
 
 namespace hexmoe::scheduler {
@@ -103,6 +106,80 @@ TEST(DeviceLossTest, EveryExpertKeepsAReplicaForEveryLostDevice) {
           }
         }
       }
+    }
+  }
+}
+
+/// Replicas per (layer, expert, device) added and removed from `a` to `b`,
+/// counted independently of the planner's own diff.
+std::pair<int, int> copiesAndDrops(const Plan& a, const Plan& b) {
+  int copies = 0, drops = 0;
+  for (size_t l = 0; l < b.layers.size(); ++l)
+    for (size_t e = 0; e < b.layers[l].experts.size(); ++e) {
+      std::set<int> before, after;
+      for (const Replica& r : a.layers[l].experts[e]) before.insert(r.device);
+      for (const Replica& r : b.layers[l].experts[e]) after.insert(r.device);
+      for (int d : after) copies += !before.count(d);
+      for (int d : before) drops += !after.count(d);
+    }
+  return {copies, drops};
+}
+
+void expectNetMigrations(const Plan& before, const Plan& after) {
+  const auto [copies, drops] = copiesAndDrops(before, after);
+  int listed_copies = 0, listed_drops = 0;
+  std::set<std::tuple<int, int, int>> targets;
+  for (const Migration& m : after.migrations) {
+    if (m.to_device >= 0) {
+      ++listed_copies;
+      // Never two copies of one expert to one device: a hop undone or redone.
+      EXPECT_TRUE(targets.insert({m.layer, m.expert, m.to_device}).second)
+          << "layer " << m.layer << " expert " << m.expert << " copied twice to device " << m.to_device;
+    }
+    if (m.from_device >= 0) ++listed_drops;
+  }
+  EXPECT_EQ(listed_copies, copies);
+  EXPECT_EQ(listed_drops, drops);
+}
+
+/// No expert keeps a second replica that serves under one token per step.
+void expectNoThinReplicas(const Plan& p) {
+  for (size_t l = 0; l < p.layers.size(); ++l)
+    for (size_t e = 0; e < p.layers[l].experts.size(); ++e) {
+      const ExpertReplicas& rs = p.layers[l].experts[e];
+      if (rs.size() < 2) continue;
+      for (const Replica& r : rs)
+        EXPECT_GE(r.share * p.load.expert_tokens[l][e], 1.0 - 1e-9) << "layer " << l << " expert " << e;
+    }
+}
+
+TEST(ReplanTest, MigrationsAreTheNetCopiesAndNoThinReplicasStay) {
+  ModelShape model = testing::tinyModel();
+  Plan before = testing::plan(testing::request(testing::mixedPool(), model, "lognormal:1"));
+  LoadProfile fresh = expectedLoad(*parseLoadSpec("zipf:1", 9), model, 64);
+  ReplanOptions options;
+  options.migration_budget_bytes = 1000.0 * model.expertBytes();
+  options.hysteresis = 0;
+  StatusOr<Plan> after = replan(before, fresh, options);
+  ASSERT_TRUE(after.ok()) << after.status().message();
+  EXPECT_FALSE(after->migrations.empty());
+  expectNetMigrations(before, *after);
+  expectNoThinReplicas(*after);
+  expectValid(*after);
+}
+
+TEST(DeviceLossTest, MigrationsAreTheNetCopiesFromBeforeTheLoss) {
+  ModelShape model = testing::tinyModel();
+  for (const Pool& pool : {testing::mixedPool(), testing::homogeneousPool(4)}) {
+    Plan before = testing::plan(testing::request(pool, model, "zipf:1", 64, Algorithm::kCapacity));
+    for (int lost = 0; lost < pool.size(); ++lost) {
+      SCOPED_TRACE(pool.devices[lost].name + " lost");
+      StatusOr<Plan> after = replanWithoutDevice(before, lost);
+      if (!after.ok()) continue;  // what is left cannot hold the model (checked above)
+      expectNetMigrations(before, *after);
+      expectNoThinReplicas(*after);
+      // Every replica the lost device held is dropped or moved in the list.
+      for (const Migration& m : after->migrations) EXPECT_NE(m.to_device, lost);
     }
   }
 }
