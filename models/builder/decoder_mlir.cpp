@@ -246,12 +246,8 @@ StatusOr<BuiltModel> buildDecoderMlir(const ModelConfig& c, const CheckpointLayo
         proj[0] = rmsNorm(proj[0], qType, qn);
         proj[1] = rmsNorm(proj[1], kvType, kn);
       }
-      const std::string ropeAttrs = " {head_dim = " + std::to_string(D) + " : i64, rope_dim = " + std::to_string(D) +
-                                    " : i64" + (c.rope.interleaved ? ", interleaved" : "") + "}";
-      const std::string qr = e.op("moe.rope " + proj[0] + ", " + pos + ", " + rope + ropeAttrs + " : (" + qType +
-                                  ", tensor<?xi32>, " + ropeType + ") -> " + qType);
-      const std::string kr = e.op("moe.rope " + proj[1] + ", " + pos + ", " + rope + ropeAttrs + " : (" + kvType +
-                                  ", tensor<?xi32>, " + ropeType + ") -> " + kvType);
+      const std::string qr = ropeOp(proj[0], q, D);
+      const std::string kr = ropeOp(proj[1], kv, D);
       const std::string kc = e.op("moe.kv_write " + caches[i].first + ", " + kr + ", " + pos + " : (" + cacheType + ", " +
                                   kvType + ", tensor<?xi32>) -> " + cacheType);
       const std::string vc = e.op("moe.kv_write " + caches[i].second + ", " + proj[2] + ", " + pos + " : (" + cacheType +

@@ -185,7 +185,7 @@ StatusOr<Plan> replan(const Plan& previous, const LoadProfile& fresh, const Repl
     if (p.gain > min_gain) queue.push(std::move(p));
   }
   double budget = options.migration_budget_bytes;
-  std::vector<Migration> migrations;
+  bool moved_weights = false;
   while (!queue.empty()) {
     Proposal p = queue.top();
     queue.pop();
@@ -196,8 +196,7 @@ StatusOr<Plan> replan(const Plan& previous, const LoadProfile& fresh, const Repl
     for (int d = 0; d < cm.numDevices(); ++d) fits = fits && after[d] - before[d] <= free[d];
     if (fits) {
       for (int d = 0; d < cm.numDevices(); ++d) free[d] -= after[d] - before[d];
-      std::vector<Migration> step = diffLayer(p.layer, plan.layers[p.layer], p.placement, cm.expertBytes());
-      migrations.insert(migrations.end(), step.begin(), step.end());
+      moved_weights = moved_weights || !diffLayer(p.layer, plan.layers[p.layer], p.placement, 0).empty();
       budget -= p.bytes;
       plan.layers[p.layer] = p.placement;
     }
@@ -206,7 +205,7 @@ StatusOr<Plan> replan(const Plan& previous, const LoadProfile& fresh, const Repl
   }
 
   double moved = evaluatePlacement(cm, load, plan.layers).step_seconds;
-  if (!migrations.empty() && start - moved <= options.hysteresis * start) {
+  if (moved_weights && start - moved <= options.hysteresis * start) {
     plan.layers = rebalanced;
     plan.notes.push_back("kept the placement: moving weights would gain " +
                          std::to_string(100.0 * (start - moved) / start) + "%, within the hysteresis of " +
@@ -224,10 +223,9 @@ StatusOr<Plan> replan(const Plan& previous, const LoadProfile& fresh, const Repl
 /// free slot, or on a faster device whose coldest single replica moves to
 /// the free slot instead (a lost GPU's hot experts should not all land on
 /// the CPU that happens to have room). Whichever grows the layer's time
-/// least. Records the copies; returns false when no device has room.
-static bool placeOrphan(const CostModel& cm, const std::vector<double>& tokens, int l, LayerPlacement* layer,
-                        LayerLoad& state, int e, int lost, std::vector<int64_t>* free,
-                        std::vector<Migration>* migrations) {
+/// least. Returns false when no device has room.
+static bool placeOrphan(const CostModel& cm, const std::vector<double>& tokens, LayerPlacement* layer,
+                        LayerLoad& state, int e, std::vector<int64_t>* free) {
   int devices = cm.numDevices();
   int best_home = -1, best_displaced = -1, best_spill = -1;
   double best_objective = INFINITY;
@@ -272,13 +270,11 @@ static bool placeOrphan(const CostModel& cm, const std::vector<double>& tokens, 
     state.remove(best_home, tokens[best_displaced]);
     state.add(best_spill, tokens[best_displaced]);
     --(*free)[best_spill];
-    migrations->push_back({l, best_displaced, best_home, best_spill, cm.expertBytes()});
   } else {
     --(*free)[best_home];
   }
   layer->experts[e] = {{best_home, 1.0}};
   state.add(best_home, tokens[e]);
-  migrations->push_back({l, e, lost, best_home, cm.expertBytes()});
   return true;
 }
 
@@ -394,13 +390,13 @@ StatusOr<Plan> replanWithoutDevice(const Plan& previous, int lost, const DeviceL
   };
   for (const auto& [l, e] : orphans) {
     const std::vector<double>& tokens = plan.load.expert_tokens[l];
-    if (placeOrphan(cm, tokens, l, &plan.layers[l], stateOf(l), e, lost, &free, &plan.migrations)) continue;
+    if (placeOrphan(cm, tokens, &plan.layers[l], stateOf(l), e, &free)) continue;
     if (!dropSpareReplica(&plan.layers, l, &free, &touched)) {
       return failedPrecondition("without " + previous.pool.devices[lost].name +
                                 " the pool cannot hold one copy of every expert");
     }
     for (auto& state : states) state.reset();  // a replica somewhere was dropped
-    if (!placeOrphan(cm, tokens, l, &plan.layers[l], stateOf(l), e, lost, &free, &plan.migrations)) {
+    if (!placeOrphan(cm, tokens, &plan.layers[l], stateOf(l), e, &free)) {
       return failedPrecondition("without " + previous.pool.devices[lost].name +
                                 " the pool cannot hold one copy of every expert");
     }
