@@ -38,6 +38,18 @@ struct Buffer {
 
 int64_t staticDim(Value v, unsigned i) { return cast<RankedTensorType>(v.getType()).getDimSize(i); }
 
+/// Whether `use` is a weight operand whose kernels read moe.dequant's
+/// formats in place (every target's kernels for these ops do).
+bool readsWeightFormats(OpOperand &use) {
+  Operation *op = use.getOwner();
+  Value v = use.get();
+  if (auto l = dyn_cast<moe::LinearOp>(op)) return v == l.getWeight() && v != l.getBias();
+  if (auto a = dyn_cast<moe::MlaAttentionOp>(op)) return v == a.getKvB();
+  if (auto g = dyn_cast<moe::GroupedGateUpOp>(op)) return v == g.getGate() || v == g.getUp();
+  if (auto d = dyn_cast<moe::GroupedDownOp>(op)) return v == d.getDown();
+  return false;
+}
+
 /// Plans one function.
 class FunctionPlanner {
 public:
@@ -123,15 +135,27 @@ void FunctionPlanner::addTransient(Value v, StringRef name, SmallVector<ExtentAt
 void FunctionPlanner::outline(Operation *op, StringRef kind, ExtentAttr workload) {
   Dispatch d;
   d.kernel = (func_.getName() + "_" + Twine(dispatches_.size()) + "_" + kind).str();
-  // The binding order of every kernel: the op's operands, then its results.
-  for (Value v : op->getOperands()) d.bindings.push_back(bufferIndex_.lookup(v));
+  // The binding order of every kernel: the op's operands, then its results;
+  // an operand made by moe.dequant binds its quantized weight and its scales
+  // in its place, and the kernel holds the dequant before the op.
+  SmallVector<Value> inputs;
+  for (Value v : op->getOperands()) {
+    if (auto dq = v.getDefiningOp<moe::DequantOp>()) {
+      inputs.append({dq.getQuantized(), dq.getScale()});
+      continue;
+    }
+    inputs.push_back(v);
+  }
+  for (Value v : inputs) d.bindings.push_back(bufferIndex_.lookup(v));
   for (Value v : op->getResults()) d.bindings.push_back(bufferIndex_.lookup(v));
   d.workload = workload;
 
   OpBuilder::InsertionGuard guard(b_);
   b_.setInsertionPoint(func_);
+  SmallVector<Type> inputTypes;
+  for (Value v : inputs) inputTypes.push_back(v.getType());
   auto kernel = func::FuncOp::create(b_, op->getLoc(), d.kernel,
-                                     b_.getFunctionType(op->getOperandTypes(), op->getResultTypes()));
+                                     b_.getFunctionType(inputTypes, op->getResultTypes()));
   kernel.setPrivate();
   kernel->setAttr(compiler::kWorkloadAttr, workload);
   // The extents each binding has: what the kernel's code may index.
@@ -144,7 +168,10 @@ void FunctionPlanner::outline(Operation *op, StringRef kind, ExtentAttr workload
   Block *entry = kernel.addEntryBlock();
   b_.setInsertionPointToStart(entry);
   IRMapping mapping;
-  mapping.map(op->getOperands(), entry->getArguments());
+  mapping.map(inputs, entry->getArguments());
+  for (Value v : op->getOperands())
+    if (auto dq = v.getDefiningOp<moe::DequantOp>())
+      if (!mapping.contains(v)) b_.clone(*dq, mapping);
   Operation *moved = b_.clone(*op, mapping);
   func::ReturnOp::create(b_, op->getLoc(), moved->getResults());
   dispatches_.push_back(std::move(d));
@@ -242,6 +269,23 @@ LogicalResult FunctionPlanner::plan(Operation *op) {
         ExtentAttr t = rowsOf(a.getQ());
         addTransient(a.getOut(), name("out"), {t, fixed(a.getNumHeads() * a.getVDim())});
         outline(op, "mla_attention", t.scaled(a.getNumHeads()));
+        return success();
+      })
+      .Case<moe::DequantOp>([&](moe::DequantOp dq) -> LogicalResult {
+        // No kernel of its own: each user's kernel reads the stored format.
+        for (Value in : {dq.getQuantized(), dq.getScale()}) {
+          auto it = bufferIndex_.find(in);
+          if (it == bufferIndex_.end() || buffers_[it->second].kind != BufferKind::weight)
+            return dq.emitOpError("dequantises weights: its operands must be weight arguments of the function "
+                                  "(moe.weight)");
+        }
+        for (OpOperand &use : dq->getUses())
+          if (!readsWeightFormats(use))
+            return dq.emitOpError() << "is used by " << use.getOwner()->getName() << " (operand "
+                                    << use.getOperandNumber()
+                                    << "), whose kernel does not read quantized weights; its users must be the "
+                                       "weights of moe.linear, moe.mla_attention (kv_b), moe.grouped_gate_up or "
+                                       "moe.grouped_down";
         return success();
       })
       .Case<moe::LayerOp, moe::DispatchOp, moe::ExpertFfnOp, moe::FfnOp>([&](Operation *o) {

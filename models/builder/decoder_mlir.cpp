@@ -1,6 +1,9 @@
 // Hugging Face config + checkpoint → moe-dialect MLIR text of the decoder.
 #include "models/builder/decoder_mlir.h"
 
+#include "models/weights/dequant.h"
+#include "models/weights/dtype.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -18,7 +21,8 @@ std::string shapeOf(const std::vector<int64_t>& dims, const std::string& type) {
 /// Writes the function's arguments and body, one SSA value at a time.
 class Emitter {
  public:
-  Emitter(const weights::Checkpoint& ckpt) : ckpt_(ckpt) {}
+  Emitter(const ModelConfig& config, const weights::Checkpoint& ckpt, BuiltModel& out)
+      : config_(config), ckpt_(ckpt), out_(out) {}
 
   /// A plain argument named `name` (moe.name).
   std::string input(const std::string& name, const std::string& type) {
@@ -29,6 +33,9 @@ class Emitter {
 
   /// A weight argument: `pieces` are checkpoint tensor names, each with an
   /// optional "@r0:r1" row range; its element type is the first tensor's.
+  /// Block-scaled FP8 (DeepSeek's e4m3 with `weight_scale_inv`) is the
+  /// e4m3 weight and its f32 scales, and the value is their moe.dequant,
+  /// which the kernels read in place.
   StatusOr<std::pair<std::string, std::string>> weight(const std::vector<std::string>& pieces,
                                                        const std::vector<int64_t>& shape) {
     const std::string first = pieces.front().substr(0, pieces.front().find('@'));
@@ -38,16 +45,20 @@ class Emitter {
     switch (t->info->dtype) {
       case weights::DType::kF32: type = "f32"; break;
       case weights::DType::kBF16: type = "bf16"; break;
+      case weights::DType::kF8E4M3: return fp8Weight(pieces, shape);
       default:
         return unimplemented(ckpt_.dir() + ": tensor '" + first + "' is " + weights::dtypeName(t->info->dtype) +
-                             "; the decoder takes F32 and BF16 checkpoints (FP8 and F16 are not read yet)");
+                             "; the decoder takes F32, BF16 and block-scaled F8_E4M3 checkpoints (F16 is not read "
+                             "yet)");
     }
-    std::string spec;
-    for (const std::string& p : pieces) spec += (spec.empty() ? "" : ";") + p;
-    const std::string v = "%w" + std::to_string(args_.size());
-    const std::string tensor = shapeOf(shape, type);
-    args_.push_back(v + ": " + tensor + " {moe.weight = \"" + spec + "\"}");
-    return std::make_pair(v, tensor);
+    for (const std::string& p : pieces) {
+      const weights::CheckpointTensor* o = ckpt_.find(p.substr(0, p.find('@')));
+      if (o && o->info->dtype != t->info->dtype)
+        return invalidArgument(ckpt_.dir() + ": tensor '" + p.substr(0, p.find('@')) + "' is " +
+                               weights::dtypeName(o->info->dtype) + ", but '" + first + "', stacked with it, is " +
+                               weights::dtypeName(t->info->dtype));
+    }
+    return argument(pieces, shapeOf(shape, type));
   }
 
   /// A compiler-made f32 weight (embedded).
@@ -58,11 +69,97 @@ class Emitter {
     return {v, tensor};
   }
 
+
   /// Appends `op` (which uses "$" for its result) and returns the value.
   std::string op(const std::string& text) {
     const std::string v = "%v" + std::to_string(values_++);
     body_ << "  " << v << " = " << text << "\n";
     return v;
+  }
+
+  /// A weight argument of `tensor` type gathering `pieces`.
+  std::pair<std::string, std::string> argument(const std::vector<std::string>& pieces, const std::string& tensor) {
+    std::string spec;
+    for (const std::string& p : pieces) spec += (spec.empty() ? "" : ";") + p;
+    const std::string v = "%w" + std::to_string(args_.size());
+    args_.push_back(v + ": " + tensor + " {moe.weight = \"" + spec + "\"}");
+    return {v, tensor};
+  }
+
+  /// FP8 pieces: each a whole 2-D e4m3 tensor or a row range of one that
+  /// starts on a row block (and ends on one, or at the tensor's end); its
+  /// scales are the same rows of blocks of `<name>_scale_inv`.
+  StatusOr<std::pair<std::string, std::string>> fp8Weight(const std::vector<std::string>& pieces,
+                                                          const std::vector<int64_t>& shape) {
+    if (!config_.fp8)
+      return invalidArgument(ckpt_.dir() + ": tensor '" + pieces.front().substr(0, pieces.front().find('@')) +
+                             "' is F8_E4M3, but config.json has no fp8 quantization_config (weight_block_size)");
+    const int64_t br = config_.fp8->blockRows, bc = config_.fp8->blockCols;
+    std::vector<std::string> scalePieces;
+    bool scalesF32 = true;
+    for (const std::string& piece : pieces) {
+      const std::string name = piece.substr(0, piece.find('@'));
+      const weights::CheckpointTensor* t = ckpt_.find(name);
+      const weights::CheckpointTensor* s = ckpt_.find(name + "_scale_inv");
+      if (!t) return notFound(ckpt_.dir() + ": the checkpoint has no tensor '" + name + "'");
+      if (t->info->dtype != weights::DType::kF8E4M3 || t->info->shape.size() != 2)
+        return unimplemented(ckpt_.dir() + ": tensor '" + name + "' is " + t->info->describe() +
+                             "; block-scaled FP8 weights are read as 2-D F8_E4M3 tensors (one per expert), each with "
+                             "its own '_scale_inv'");
+      if (!s) return notFound(ckpt_.dir() + ": F8_E4M3 tensor '" + name + "' has no '" + name + "_scale_inv'");
+      HEXMOE_RETURN_IF_ERROR(weights::checkBlockFp8(*t->info, *s->info, {br, bc}));
+      scalesF32 &= s->info->dtype == weights::DType::kF32;
+      const int64_t rows = t->info->shape[0];
+      std::string scalePiece = name + "_scale_inv";
+      if (piece.find('@') != std::string::npos) {
+        const std::string range = piece.substr(piece.find('@') + 1);
+        const int64_t r0 = std::stoll(range.substr(0, range.find(':')));
+        const int64_t r1 = std::stoll(range.substr(range.find(':') + 1));
+        if (r0 % br != 0 || (r1 % br != 0 && r1 != rows))
+          return unimplemented(ckpt_.dir() + ": rows [" + std::to_string(r0) + ", " + std::to_string(r1) +
+                               ") of F8_E4M3 tensor '" + name + "' do not fall on its " + std::to_string(br) +
+                               "-row scale blocks");
+        scalePiece += "@" + std::to_string(r0 / br) + ":" + std::to_string((r1 + br - 1) / br);
+      }
+      scalePieces.push_back(scalePiece);
+    }
+    std::vector<int64_t> scaleShape = shape;
+    const size_t r = scaleShape.size();
+    scaleShape[r - 2] = (scaleShape[r - 2] + br - 1) / br;
+    scaleShape[r - 1] = (scaleShape[r - 1] + bc - 1) / bc;
+    const auto q = argument(pieces, shapeOf(shape, "f8E4M3FN"));
+    std::pair<std::string, std::string> scale;
+    if (scalesF32) {
+      scale = argument(scalePieces, shapeOf(scaleShape, "f32"));
+    } else {
+      // Scales stored narrower (bf16) are widened here and embedded: one
+      // value per block.
+      std::vector<float> values;
+      std::string key = "hexmoe.f32";
+      for (const std::string& piece : scalePieces) {
+        const std::string name = piece.substr(0, piece.find('@'));
+        const weights::CheckpointTensor* s = ckpt_.find(name);
+        const int64_t cols = s->info->shape[1];
+        int64_t r0 = 0, r1 = s->info->shape[0];
+        if (piece.find('@') != std::string::npos) {
+          const std::string range = piece.substr(piece.find('@') + 1);
+          r0 = std::stoll(range.substr(0, range.find(':')));
+          r1 = std::stoll(range.substr(range.find(':') + 1));
+        }
+        std::vector<float> part(static_cast<size_t>((r1 - r0) * cols));
+        weights::convertToF32(s->info->dtype, s->bytes() + r0 * cols * weights::dtypeSize(s->info->dtype),
+                              part.size(), part.data());
+        values.insert(values.end(), part.begin(), part.end());
+        key += "." + piece;
+      }
+      out_.generatedWeights[key].resize(values.size() * 4);
+      std::memcpy(out_.generatedWeights[key].data(), values.data(), values.size() * 4);
+      scale = generated(key, scaleShape);
+    }
+    const std::string tensor = shapeOf(shape, "f32");
+    const std::string v = op("moe.dequant " + q.first + ", " + scale.first + " block [" + std::to_string(br) + ", " +
+                             std::to_string(bc) + "] : (" + q.second + ", " + scale.second + ") -> " + tensor);
+    return std::make_pair(v, tensor);
   }
 
   std::string finish(const std::string& result, const std::string& resultType) {
@@ -74,7 +171,9 @@ class Emitter {
   }
 
  private:
+  const ModelConfig& config_;
   const weights::Checkpoint& ckpt_;
+  BuiltModel& out_;
   std::vector<std::string> args_;
   std::ostringstream body_;
   int values_ = 0;
@@ -134,7 +233,7 @@ StatusOr<BuiltModel> buildDecoderMlir(const ModelConfig& c, const CheckpointLayo
   const int64_t q = nh * D, kv = nkv * D, V = c.vocabSize;
   const std::string act = shapeOf({-1, H}, "f32");
 
-  Emitter e(ckpt);
+  Emitter e(c, ckpt, out);
   const std::string ids = e.input("ids", "tensor<?xi32>");
   const std::string pos = e.input("positions", "tensor<?xi32>");
   // Per layer: keys and values (GQA), or MLA's latents and rotary keys.

@@ -11,6 +11,7 @@ size_t elementSize(ElementType type) {
     case ElementType::kBF16: return 2;
     case ElementType::kI32: return 4;
     case ElementType::kI64: return 8;
+    case ElementType::kF8E4M3: return 1;
   }
   return 0;
 }
@@ -21,6 +22,7 @@ const char* elementTypeName(ElementType type) {
     case ElementType::kBF16: return "bf16";
     case ElementType::kI32: return "i32";
     case ElementType::kI64: return "i64";
+    case ElementType::kF8E4M3: return "f8e4m3";
   }
   return "?";
 }

@@ -23,7 +23,7 @@ namespace hexmoe::schema {
 
 struct Artifact;
 
-inline constexpr uint32_t kSchemaVersion = 4;
+inline constexpr uint32_t kSchemaVersion = 5;
 inline constexpr size_t kHeaderSize = 32;
 
 /// FNV-1a, 64-bit, over `size` bytes.

@@ -43,6 +43,14 @@ namespace {
 int64_t staticDim(Value v, unsigned i) { return cast<RankedTensorType>(v.getType()).getDimSize(i); }
 Type elementTypeOf(Value v) { return cast<RankedTensorType>(v.getType()).getElementType(); }
 
+/// How the kernel reads weight operand `v`: stored as its type, or in the
+/// block-scaled format of the moe.dequant that makes it.
+WeightFormat formatOf(Value v) {
+  if (auto dq = v.getDefiningOp<moe::DequantOp>())
+    return {elementTypeOf(dq.getQuantized()), dq.getBlock()[0], dq.getBlock()[1]};
+  return {elementTypeOf(v)};
+}
+
 KernelDim kernelDim(moe::ExtentAttr e) {
   if (e.isStatic()) return {e.getStaticSize(), -1, 1};
   return {-1, static_cast<int>(e.getDim()), e.getFactor()};
@@ -58,10 +66,11 @@ KernelDim perHead(KernelDim workload, int64_t heads) {
   return workload;
 }
 
-/// Emits the CPU kernel for `op` as `name`, covering `workload`.
-FailureOr<Launch> emitKernel(ModuleOp module, Operation *op, StringRef name, KernelDim t,
+/// Emits the CPU kernel for `op` as `name`, covering `workload`, with
+/// `numBindings` bindings (its operands, a block-scaled weight's scales
+/// after it, then its results).
+FailureOr<Launch> emitKernel(ModuleOp module, Operation *op, StringRef name, KernelDim t, int numBindings,
                              const KernelConfig &config) {
-  const int numBindings = op->getNumOperands() + op->getNumResults();
   KernelBuilder kb(module, op->getLoc(), name, numBindings, config);
   return llvm::TypeSwitch<Operation *, FailureOr<Launch>>(op)
       .Case<moe::RouterOp>([&](moe::RouterOp r) -> FailureOr<Launch> {
@@ -80,19 +89,19 @@ FailureOr<Launch> emitKernel(ModuleOp module, Operation *op, StringRef name, Ker
         int64_t rank = grouped ? 3 : 2;
         GateUpSpec spec{staticDim(g.getHidden(), 1), staticDim(g.getGate(), rank - 2),
                         grouped ? staticDim(g.getGate(), 0) : 1, static_cast<int64_t>(g.getTopK()), grouped,
-                        g.getActivation() == moe::Activation::gelu, elementTypeOf(g.getGate()), t};
+                        g.getActivation() == moe::Activation::gelu, formatOf(g.getGate()), formatOf(g.getUp()), t};
         return emitGateUp(kb, spec);
       })
       .Case<moe::GroupedDownOp>([&](moe::GroupedDownOp d) -> FailureOr<Launch> {
         bool grouped = static_cast<bool>(d.getOffsets());
         int64_t rank = grouped ? 3 : 2;
         DownSpec spec{staticDim(d.getDown(), rank - 2), staticDim(d.getAct(), 1),
-                      grouped ? staticDim(d.getDown(), 0) : 1, grouped, elementTypeOf(d.getDown()), t};
+                      grouped ? staticDim(d.getDown(), 0) : 1, grouped, formatOf(d.getDown()), t};
         return emitDown(kb, spec);
       })
       .Case<moe::LinearOp>([&](moe::LinearOp l) -> FailureOr<Launch> {
         DownSpec spec{staticDim(l.getWeight(), 0), staticDim(l.getWeight(), 1), 1, false,
-                      elementTypeOf(l.getWeight()), t, static_cast<bool>(l.getBias()),
+                      formatOf(l.getWeight()), t, static_cast<bool>(l.getBias()),
                       l.getBias() ? elementTypeOf(l.getBias()) : Type()};
         return emitDown(kb, spec);
       })
@@ -132,7 +141,7 @@ FailureOr<Launch> emitKernel(ModuleOp module, Operation *op, StringRef name, Ker
         MlaAttentionSpec spec{heads, static_cast<int64_t>(a.getNopeDim()), staticDim(a.getRopeCache(), 1),
                               static_cast<int64_t>(a.getVDim()), staticDim(a.getLatentCache(), 1),
                               staticDim(a.getLatentCache(), 0), a.getScale().convertToDouble(),
-                              elementTypeOf(a.getKvB()), tokens};
+                              formatOf(a.getKvB()), tokens};
         return emitMlaAttention(kb, spec);
       })
       .Case<moe::CombineOp>([&](moe::CombineOp c) -> FailureOr<Launch> {
@@ -164,14 +173,20 @@ struct MoECpuGenerateKernelsPass
     for (func::FuncOp f : kernels) {
       auto workload = f->getAttrOfType<moe::ExtentAttr>(compiler::kWorkloadAttr);
       Block &body = f.getBody().front();
-      if (!workload || body.getOperations().size() != 2) {
-        f.emitError("a kernel function holds one moe op and its return, with a #moe.extent workload");
+      // One moe op and its return, after the moe.dequant ops of its weights.
+      Operation *op = body.getTerminator()->getPrevNode();
+      bool wellFormed = workload && op && !isa<moe::DequantOp>(op);
+      for (Operation &o : body.without_terminator())
+        wellFormed &= &o == op || isa<moe::DequantOp>(o);
+      if (!wellFormed) {
+        f.emitError("a kernel function holds one moe op (after the moe.dequant ops of its weights) and its "
+                    "return, with a #moe.extent workload");
         return signalPassFailure();
       }
-      Operation *op = &body.front();
       const std::string name = f.getName().str();
       f.setName(name + ".tensors");  // the generated kernel takes the name
-      FailureOr<Launch> launch = emitKernel(module, op, name, kernelDim(workload), config);
+      const int numBindings = f.getNumArguments() + f.getNumResults();
+      FailureOr<Launch> launch = emitKernel(module, op, name, kernelDim(workload), numBindings, config);
       if (failed(launch)) return signalPassFailure();
       auto kernel = cast<func::FuncOp>(SymbolTable::lookupSymbolIn(module, name));
       Builder b(module.getContext());

@@ -8,6 +8,8 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
+#include <limits>
+
 using namespace mlir;
 
 namespace hexmoe::cpu {
@@ -91,8 +93,34 @@ Value KernelBuilder::binding(int i, Type elementType, Value numElements) {
 Value KernelBuilder::load(Value mem, Value i) {
   return memref::LoadOp::create(b_, loc_, mem, ValueRange{i});
 }
+Value KernelBuilder::decodeE4m3(Value bytes, bool exact) {
+  // e4m3fn's exponent and mantissa, shifted into an f16's, are the same
+  // value divided by 2^8 (bias 7 vs 15), subnormals included; the
+  // conversion to f32 is then exact.
+  auto vt = dyn_cast<VectorType>(bytes.getType());
+  auto like = [&](Type elem) -> Type { return vt ? Type(VectorType::get(vt.getShape(), elem)) : elem; };
+  auto constant = [&](Type t, TypedAttr scalar) -> Value {
+    if (vt) return arith::ConstantOp::create(b_, loc_, t, DenseElementsAttr::get(cast<ShapedType>(t), scalar));
+    return arith::ConstantOp::create(b_, loc_, scalar);
+  };
+  Type i16 = like(b_.getI16Type()), f16 = like(b_.getF16Type()), f32t = like(b_.getF32Type());
+  auto c16 = [&](int64_t v) { return constant(i16, b_.getI16IntegerAttr(v)); };
+  Value x = arith::ExtUIOp::create(b_, loc_, i16, bytes);
+  Value mag = arith::AndIOp::create(b_, loc_, x, c16(0x7F));
+  Value sign = arith::ShLIOp::create(b_, loc_, arith::AndIOp::create(b_, loc_, x, c16(0x80)), c16(8));
+  Value bits = arith::OrIOp::create(b_, loc_, sign, arith::ShLIOp::create(b_, loc_, mag, c16(7)));
+  Value half = arith::BitcastOp::create(b_, loc_, f16, bits);
+  Value v = arith::ExtFOp::create(b_, loc_, f32t, half);
+  if (exact) v = arith::MulFOp::create(b_, loc_, v, constant(f32t, b_.getF32FloatAttr(256.0f)));
+  // S.1111.111 is e4m3fn's NaN (it has no infinities).
+  Value isNan = arith::CmpIOp::create(b_, loc_, arith::CmpIPredicate::eq, mag, c16(0x7F));
+  return arith::SelectOp::create(b_, loc_, isNan,
+                                 constant(f32t, b_.getF32FloatAttr(std::numeric_limits<float>::quiet_NaN())), v);
+}
+
 Value KernelBuilder::loadF32(Value mem, Value i) {
   Value v = load(mem, i);
+  if (v.getType().isInteger(8)) return decodeE4m3(v, /*exact=*/true);
   if (!v.getType().isF32()) v = arith::ExtFOp::create(b_, loc_, b_.getF32Type(), v);
   return v;
 }
@@ -103,6 +131,7 @@ Value KernelBuilder::loadVec(Value mem, Value i) {
   Type elem = cast<MemRefType>(mem.getType()).getElementType();
   auto vt = VectorType::get({config_.vectorWidth}, elem);
   Value v = vector::LoadOp::create(b_, loc_, vt, mem, ValueRange{i});
+  if (elem.isInteger(8)) return decodeE4m3(v, /*exact=*/true);
   if (!elem.isF32())
     v = arith::ExtFOp::create(b_, loc_, VectorType::get({config_.vectorWidth}, b_.getF32Type()),
                               v);
@@ -162,44 +191,88 @@ void KernelBuilder::ifThen(Value cond, const std::function<void()> &body) {
   });
 }
 
-SmallVector<Value> KernelBuilder::dotTile(ArrayRef<Row> acts, ArrayRef<Row> weights, int64_t k) {
-  const int64_t vw = config_.vectorWidth;
-  const int64_t kMain = k / vw * vw;
-  const size_t numAcc = acts.size() * weights.size();
-  auto vf32 = VectorType::get({vw}, b_.getF32Type());
-  SmallVector<Value> sums;
-
-  if (kMain > 0) {
-    Value zeroVec = arith::ConstantOp::create(
-        b_, loc_, vf32, DenseElementsAttr::get(vf32, b_.getF32FloatAttr(0.0f)));
-    SmallVector<Value> init(numAcc, zeroVec);
-    SmallVector<Value> accs =
-        loop(idx(0), idx(kMain), idx(vw), init, [&](Value kk, ValueRange carried) {
-          SmallVector<Value> a;
-          for (const Row &row : acts) a.push_back(loadVec(row.mem, add(row.base, kk)));
-          SmallVector<Value> next(carried.begin(), carried.end());
-          for (size_t w = 0; w < weights.size(); ++w) {
-            Value wv = loadVec(weights[w].mem, add(weights[w].base, kk));
-            for (size_t r = 0; r < acts.size(); ++r) {
-              size_t slot = r * weights.size() + w;
-              next[slot] = vector::FMAOp::create(b_, loc_, a[r], wv, next[slot]);
-            }
-          }
-          return next;
-        });
-    for (Value acc : accs)
-      sums.push_back(vector::ReductionOp::create(b_, loc_, vector::CombiningKind::ADD, acc));
-  } else {
-    sums.assign(numAcc, f32(0.0));
+KernelBuilder::Weight KernelBuilder::bindWeight(int &slot, const WeightFormat &format, int64_t matrices,
+                                                int64_t rows, int64_t cols) {
+  Weight w;
+  w.format = format;
+  w.rows = rows;
+  w.cols = cols;
+  // e4m3fn travels as its bytes: LLVM has no 8-bit float type.
+  Type storage = isa<Float8E4M3FNType>(format.storage) ? Type(b_.getI8Type()) : format.storage;
+  w.mem = binding(slot++, storage, idx(matrices * rows * cols));
+  if (format.blockScaled()) {
+    const int64_t rb = (rows + format.blockRows - 1) / format.blockRows;
+    const int64_t cb = (cols + format.blockCols - 1) / format.blockCols;
+    w.scales = binding(slot++, b_.getF32Type(), idx(matrices * rb * cb));
   }
+  return w;
+}
 
-  if (kMain < k) {
-    sums = loop(idx(kMain), idx(k), idx(1), sums, [&](Value kk, ValueRange carried) {
+KernelBuilder::Row KernelBuilder::weightRow(const Weight &w, Value matrix, Value row) {
+  Row r{w.mem, mul(add(mul(matrix, idx(w.rows)), row), idx(w.cols))};
+  if (w.format.blockScaled()) {
+    const int64_t rb = (w.rows + w.format.blockRows - 1) / w.format.blockRows;
+    const int64_t cb = (w.cols + w.format.blockCols - 1) / w.format.blockCols;
+    r.scales = w.scales;
+    r.scaleBase = mul(add(mul(matrix, idx(rb)), divIdx(row, idx(w.format.blockRows))), idx(cb));
+    r.blockCols = w.format.blockCols;
+  }
+  return r;
+}
+
+Value KernelBuilder::loadWeightLanes(Value mem, Value i, bool vector) {
+  Type elem = cast<MemRefType>(mem.getType()).getElementType();
+  if (!elem.isInteger(8)) return vector ? loadVec(mem, i) : loadF32(mem, i);
+  if (!vector) return decodeE4m3(load(mem, i), /*exact=*/false);
+  auto vt = VectorType::get({config_.vectorWidth}, elem);
+  return decodeE4m3(vector::LoadOp::create(b_, loc_, vt, mem, ValueRange{i}), /*exact=*/false);
+}
+
+Value KernelBuilder::loadWeight(const Row &row, Value col, bool vector) {
+  if (!row.scales) return vector ? loadVec(row.mem, add(row.base, col)) : loadF32(row.mem, add(row.base, col));
+  const int64_t vw = config_.vectorWidth, bc = row.blockCols;
+  Value v = loadWeightLanes(row.mem, add(row.base, col), vector);
+  auto scaleAt = [&](Value c) { return mul(load(row.scales, add(row.scaleBase, divIdx(c, idx(bc)))), f32(256.0)); };
+  if (!vector) return mul(v, scaleAt(col));
+  if (bc % vw == 0) return mul(v, splat(scaleAt(col)));  // callers step col by vw from 0
+  SmallVector<Value> lanes;
+  for (int64_t l = 0; l < vw; ++l) lanes.push_back(scaleAt(add(col, idx(l))));
+  auto vf32 = VectorType::get({vw}, b_.getF32Type());
+  return mul(v, vector::FromElementsOp::create(b_, loc_, vf32, lanes));
+}
+
+std::pair<SmallVector<Value>, SmallVector<Value>>
+KernelBuilder::dotSpan(ArrayRef<Row> acts, ArrayRef<Row> weights, Value k0, int64_t len) {
+  const int64_t vw = config_.vectorWidth;
+  const int64_t main = len / vw * vw;
+  const size_t numAcc = acts.size() * weights.size();
+  SmallVector<Value> vec, scalar;
+  if (main > 0) {
+    auto vf32 = VectorType::get({vw}, b_.getF32Type());
+    Value zeroVec = arith::ConstantOp::create(b_, loc_, vf32, DenseElementsAttr::get(vf32, b_.getF32FloatAttr(0.0f)));
+    SmallVector<Value> init(numAcc, zeroVec);
+    vec = loop(k0, add(k0, idx(main)), idx(vw), init, [&](Value kk, ValueRange carried) {
+      SmallVector<Value> a;
+      for (const Row &row : acts) a.push_back(loadVec(row.mem, add(row.base, kk)));
+      SmallVector<Value> next(carried.begin(), carried.end());
+      for (size_t w = 0; w < weights.size(); ++w) {
+        Value wv = loadWeightLanes(weights[w].mem, add(weights[w].base, kk), /*vector=*/true);
+        for (size_t r = 0; r < acts.size(); ++r) {
+          size_t slot = r * weights.size() + w;
+          next[slot] = vector::FMAOp::create(b_, loc_, a[r], wv, next[slot]);
+        }
+      }
+      return next;
+    });
+  }
+  if (main < len) {
+    SmallVector<Value> init(numAcc, f32(0.0));
+    scalar = loop(add(k0, idx(main)), add(k0, idx(len)), idx(1), init, [&](Value kk, ValueRange carried) {
       SmallVector<Value> next(carried.begin(), carried.end());
       for (size_t r = 0; r < acts.size(); ++r) {
         Value a = loadF32(acts[r].mem, add(acts[r].base, kk));
         for (size_t w = 0; w < weights.size(); ++w) {
-          Value wv = loadF32(weights[w].mem, add(weights[w].base, kk));
+          Value wv = loadWeightLanes(weights[w].mem, add(weights[w].base, kk), /*vector=*/false);
           size_t slot = r * weights.size() + w;
           next[slot] = math::FmaOp::create(b_, loc_, a, wv, next[slot]);
         }
@@ -207,7 +280,60 @@ SmallVector<Value> KernelBuilder::dotTile(ArrayRef<Row> acts, ArrayRef<Row> weig
       return next;
     });
   }
-  return sums;
+  return {vec, scalar};
+}
+
+SmallVector<Value> KernelBuilder::dotTile(ArrayRef<Row> acts, ArrayRef<Row> weights, int64_t k) {
+  const size_t numAcc = acts.size() * weights.size();
+  auto reduce = [&](const SmallVector<Value> &vec, const SmallVector<Value> &scalar) {
+    SmallVector<Value> sums;
+    for (size_t i = 0; i < numAcc; ++i) {
+      Value s = vec.empty() ? f32(0.0)
+                            : Value(vector::ReductionOp::create(b_, loc_, vector::CombiningKind::ADD, vec[i]));
+      sums.push_back(scalar.empty() ? s : (vec.empty() ? scalar[i] : add(s, scalar[i])));
+    }
+    return sums;
+  };
+  const int64_t bc = weights.empty() ? 0 : weights.front().blockCols;
+  if (bc == 0) {
+    auto [vec, scalar] = dotSpan(acts, weights, idx(0), k);
+    return reduce(vec, scalar);
+  }
+
+  // Block-scaled: each block of bc columns accumulates from zero, then adds
+  // to the running sums times its scale (2^8 folded in, see decodeE4m3).
+  const int64_t vw = config_.vectorWidth, full = k / bc, rest = k % bc;
+  const bool vecParts = bc >= vw || rest >= vw, scalarParts = bc % vw != 0 || rest % vw != 0;
+  auto vf32 = VectorType::get({vw}, b_.getF32Type());
+  Value zeroVec = arith::ConstantOp::create(b_, loc_, vf32, DenseElementsAttr::get(vf32, b_.getF32FloatAttr(0.0f)));
+  SmallVector<Value> vec(vecParts ? numAcc : 0, zeroVec), scalar(scalarParts ? numAcc : 0, f32(0.0));
+  auto addBlock = [&](Value block, Value k0, int64_t len, SmallVector<Value> &v, SmallVector<Value> &s) {
+    auto [bv, bs] = dotSpan(acts, weights, k0, len);
+    for (size_t w = 0; w < weights.size(); ++w) {
+      Value scale = mul(load(weights[w].scales, add(weights[w].scaleBase, block)), f32(256.0));
+      Value scaleVec = bv.empty() ? Value() : splat(scale);
+      for (size_t r = 0; r < acts.size(); ++r) {
+        const size_t slot = r * weights.size() + w;
+        if (!bv.empty()) v[slot] = vector::FMAOp::create(b_, loc_, bv[slot], scaleVec, v[slot]);
+        if (!bs.empty()) s[slot] = math::FmaOp::create(b_, loc_, bs[slot], scale, s[slot]);
+      }
+    }
+  };
+  if (full > 0) {
+    SmallVector<Value> init(vec);
+    init.append(scalar);
+    SmallVector<Value> out = loop(idx(0), idx(full), idx(1), init, [&](Value block, ValueRange carried) {
+      SmallVector<Value> v(carried.begin(), carried.begin() + vec.size());
+      SmallVector<Value> s(carried.begin() + vec.size(), carried.end());
+      addBlock(block, mul(block, idx(bc)), bc, v, s);
+      v.append(s);
+      return v;
+    });
+    vec.assign(out.begin(), out.begin() + vec.size());
+    scalar.assign(out.begin() + vec.size(), out.end());
+  }
+  if (rest > 0) addBlock(idx(full), idx(full * bc), rest, vec, scalar);
+  return reduce(vec, scalar);
 }
 
 void KernelBuilder::finish() { func::ReturnOp::create(b_, loc_); }

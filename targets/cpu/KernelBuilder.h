@@ -25,6 +25,18 @@ struct KernelConfig {
   int64_t vectorWidth = 8; ///< f32 lanes per vector register (8: AVX2, 16: AVX-512)
 };
 
+/// How a kernel reads a weight operand: its stored element type and, for a
+/// block-scaled format (moe.dequant), the block its f32 scales cover. A
+/// block-scaled weight's scales are bound right after it.
+struct WeightFormat {
+  mlir::Type storage;                    ///< f32, bf16 or f8E4M3FN
+  int64_t blockRows = 0, blockCols = 0;  ///< > 0 when block-scaled
+  bool blockScaled() const { return blockRows > 0; }
+  bool operator==(const WeightFormat &o) const {
+    return storage == o.storage && blockRows == o.blockRows && blockCols == o.blockCols;
+  }
+};
+
 /// A size known at compile time or read from the kernel's `dims`.
 struct KernelDim {
   int64_t staticSize = -1; ///< >= 0 when static
@@ -62,10 +74,11 @@ public:
   mlir::Value toIndex(mlir::Value i32Value);
   mlir::Value toI32(mlir::Value indexValue);
   mlir::Value load(mlir::Value mem, mlir::Value i);
-  /// Loads one element and widens it to f32 when stored narrower (bf16).
+  /// Loads one element and widens it to f32 when stored narrower (bf16, or
+  /// float8 e4m3fn held in an i8 memref).
   mlir::Value loadF32(mlir::Value mem, mlir::Value i);
   void store(mlir::Value v, mlir::Value mem, mlir::Value i);
-  /// Loads vectorWidth f32 lanes starting at `i`, widening bf16.
+  /// Loads vectorWidth f32 lanes starting at `i`, widening bf16 and e4m3fn.
   mlir::Value loadVec(mlir::Value mem, mlir::Value i);
   void storeVec(mlir::Value v, mlir::Value mem, mlir::Value i);
   mlir::Value splat(mlir::Value scalar);
@@ -85,16 +98,38 @@ public:
                  const std::function<void(mlir::Value)> &rest);
   void ifThen(mlir::Value cond, const std::function<void()> &body);
 
-  /// One row of the dot-product tile: where a vector of K elements starts.
+  /// One row of the dot-product tile: where a vector of K elements starts;
+  /// for a block-scaled weight row also where its row block's scales start
+  /// (one per `blockCols` columns).
   struct Row {
     mlir::Value mem;
     mlir::Value base;
+    mlir::Value scales = {};
+    mlir::Value scaleBase = {};
+    int64_t blockCols = 0;
   };
+
+  /// A weight operand bound as `matrices` stacked [rows, cols] matrices.
+  struct Weight {
+    mlir::Value mem, scales;
+    WeightFormat format;
+    int64_t rows = 0, cols = 0;
+  };
+  /// Binds weight operand `slot` (and its scales at slot + 1 when
+  /// block-scaled), advancing `slot` past them.
+  Weight bindWeight(int &slot, const WeightFormat &format, int64_t matrices, int64_t rows, int64_t cols);
+  /// The dot-tile row of row `row` of matrix `matrix` (index values).
+  Row weightRow(const Weight &w, mlir::Value matrix, mlir::Value row);
+  /// Weight element (or vectorWidth elements when `vector`) at column `col`
+  /// of a weightRow, scaled to its f32 value.
+  mlir::Value loadWeight(const Row &row, mlir::Value col, bool vector);
+
   /// Returns sums[a * weights.size() + w] = Σ_k acts[a][k] * weights[w][k]
-  /// over k in [0, k), with f32 accumulation. acts are f32; weights f32 or
-  /// bf16. The main loop keeps acts.size() * weights.size() vector
-  /// accumulators; a scalar loop finishes a K that is not a multiple of the
-  /// vector width.
+  /// over k in [0, k), with f32 accumulation. acts are f32; weights f32,
+  /// bf16 or block-scaled e4m3fn (all rows alike). The main loop keeps
+  /// acts.size() * weights.size() vector accumulators; a scalar loop
+  /// finishes a K that is not a multiple of the vector width. Block-scaled
+  /// rows accumulate each block of columns apart and add it times its scale.
   llvm::SmallVector<mlir::Value> dotTile(llvm::ArrayRef<Row> acts, llvm::ArrayRef<Row> weights,
                                          int64_t k);
 
@@ -102,6 +137,17 @@ public:
   void finish();
 
 private:
+  /// e4m3fn bytes (i8, a scalar or a vector) as f32, divided by 2^8 unless
+  /// `exact` (the block-scaled dot folds the 2^8 into its scales).
+  mlir::Value decodeE4m3(mlir::Value bytes, bool exact);
+  /// Weight lanes as f32, e4m3fn divided by 2^8 (decodeE4m3).
+  mlir::Value loadWeightLanes(mlir::Value mem, mlir::Value i, bool vector);
+  /// Accumulators of one span [k0, k0 + len) of a dot tile: vector ones
+  /// (none when len < vectorWidth) and scalar ones for the tail (none when
+  /// len is a multiple of vectorWidth), each from zero.
+  std::pair<llvm::SmallVector<mlir::Value>, llvm::SmallVector<mlir::Value>>
+  dotSpan(llvm::ArrayRef<Row> acts, llvm::ArrayRef<Row> weights, mlir::Value k0, int64_t len);
+
   mlir::OpBuilder b_;
   mlir::Location loc_;
   KernelConfig config_;

@@ -280,12 +280,11 @@ RowRange rowsOf(KernelBuilder &kb, bool grouped, Value offsets, Value tokens, Va
 struct ExpertWork {
   RowRange rows;
   Value first, last;
-  Value expertBase; ///< offset of the expert's weights: expert * expertStride
   int64_t tiles;    ///< output-row tiles per expert
 };
 
 ExpertWork splitExpertWork(KernelBuilder &kb, bool grouped, Value offsets, Value tokens,
-                           int64_t outRows, int64_t expertStride) {
+                           int64_t outRows) {
   ExpertWork w;
   const int64_t tileRows = rowsPerWorkgroup(outRows);
   w.tiles = ceilDiv(outRows, tileRows);
@@ -293,7 +292,6 @@ ExpertWork splitExpertWork(KernelBuilder &kb, bool grouped, Value offsets, Value
   w.first = kb.mul(kb.remIdx(kb.workgroupId(), kb.idx(w.tiles)), kb.idx(tileRows));
   w.last = kb.min(kb.add(w.first, kb.idx(tileRows)), kb.idx(outRows));
   w.rows = rowsOf(kb, grouped, offsets, tokens, outer);
-  w.expertBase = kb.mul(w.rows.expert, kb.idx(expertStride));
   return w;
 }
 
@@ -304,16 +302,16 @@ Launch emitGateUp(KernelBuilder &kb, const GateUpSpec &s) {
   Type f32 = kb.b().getF32Type(), i32 = kb.b().getI32Type();
   Value t = kb.size(s.tokens);
   Value rows = s.grouped ? kb.mul(t, kb.idx(s.topK)) : t;
-  Value hidden = kb.binding(0, f32, kb.mul(t, kb.idx(h)));
-  Value gate = kb.binding(1, s.weightType, kb.idx(e * inter * h));
-  Value up = kb.binding(2, s.weightType, kb.idx(e * inter * h));
-  Value copies = s.grouped ? kb.binding(3, i32, rows) : Value();
-  Value offsets = s.grouped ? kb.binding(4, i32, kb.idx(e + 1)) : Value();
-  Value out = kb.binding(s.grouped ? 5 : 3, f32, kb.mul(rows, kb.idx(inter)));
+  int slot = 0;
+  Value hidden = kb.binding(slot++, f32, kb.mul(t, kb.idx(h)));
+  KernelBuilder::Weight gate = kb.bindWeight(slot, s.gate, e, inter, h);
+  KernelBuilder::Weight up = kb.bindWeight(slot, s.up, e, inter, h);
+  Value copies = s.grouped ? kb.binding(slot++, i32, rows) : Value();
+  Value offsets = s.grouped ? kb.binding(slot++, i32, kb.idx(e + 1)) : Value();
+  Value out = kb.binding(slot, f32, kb.mul(rows, kb.idx(inter)));
 
-  ExpertWork work = splitExpertWork(kb, s.grouped, offsets, t, inter, inter * h);
+  ExpertWork work = splitExpertWork(kb, s.grouped, offsets, t, inter);
   const RowRange &range = work.rows;
-  Value expertBase = work.expertBase;
 
   // For each slab of gate/up rows, every token row of the expert: the slab
   // stays in L1/L2 while the rows stream by.
@@ -321,9 +319,8 @@ Launch emitGateUp(KernelBuilder &kb, const GateUpSpec &s) {
     kb.loop(range.begin, range.end, kb.idx(1), [&](Value r) {
       Value token = s.grouped ? kb.divIdx(kb.toIndex(kb.load(copies, r)), kb.idx(s.topK)) : r;
       SmallVector<KernelBuilder::Row> w;
-      for (Value mat : {gate, up})
-        for (int64_t j = 0; j < n; ++j)
-          w.push_back({mat, kb.add(expertBase, kb.mul(kb.add(i, kb.idx(j)), kb.idx(h)))});
+      for (const KernelBuilder::Weight *mat : {&gate, &up})
+        for (int64_t j = 0; j < n; ++j) w.push_back(kb.weightRow(*mat, range.expert, kb.add(i, kb.idx(j))));
       SmallVector<Value> sums = kb.dotTile({{hidden, kb.mul(token, kb.idx(h))}}, w, h);
       Value at = kb.add(kb.mul(r, kb.idx(inter)), i);
       if (n == 1) {
@@ -350,16 +347,15 @@ Launch emitDown(KernelBuilder &kb, const DownSpec &s) {
   const int64_t h = s.hidden, inter = s.inter, e = s.grouped ? s.experts : 1;
   Type f32 = kb.b().getF32Type(), i32 = kb.b().getI32Type();
   Value rows = kb.size(s.rows);
-  Value act = kb.binding(0, f32, kb.mul(rows, kb.idx(inter)));
-  Value down = kb.binding(1, s.weightType, kb.idx(e * h * inter));
-  int slot = 2;
+  int slot = 0;
+  Value act = kb.binding(slot++, f32, kb.mul(rows, kb.idx(inter)));
+  KernelBuilder::Weight down = kb.bindWeight(slot, s.weight, e, h, inter);
   Value offsets = s.grouped ? kb.binding(slot++, i32, kb.idx(e + 1)) : Value();
   Value bias = s.hasBias ? kb.binding(slot++, s.biasType, kb.idx(h)) : Value();
   Value out = kb.binding(slot, f32, kb.mul(rows, kb.idx(h)));
 
-  ExpertWork work = splitExpertWork(kb, s.grouped, offsets, rows, h, h * inter);
+  ExpertWork work = splitExpertWork(kb, s.grouped, offsets, rows, h);
   const RowRange &range = work.rows;
-  Value expertBase = work.expertBase;
 
   // Two token rows by n weight rows per dot tile.
   auto tile = [&](Value r, int64_t nr, Value hh, int64_t n) {
@@ -367,7 +363,7 @@ Launch emitDown(KernelBuilder &kb, const DownSpec &s) {
     for (int64_t q = 0; q < nr; ++q)
       a.push_back({act, kb.mul(kb.add(r, kb.idx(q)), kb.idx(inter))});
     for (int64_t j = 0; j < n; ++j)
-      w.push_back({down, kb.add(expertBase, kb.mul(kb.add(hh, kb.idx(j)), kb.idx(inter)))});
+      w.push_back(kb.weightRow(down, range.expert, kb.add(hh, kb.idx(j))));
     SmallVector<Value> sums = kb.dotTile(a, w, inter);
     for (int64_t q = 0; q < nr; ++q)
       for (int64_t j = 0; j < n; ++j) {

@@ -40,21 +40,22 @@ Launch emitSortByExpert(KernelBuilder &kb, const SortSpec &spec);
 
 /// Grouped bindings: hidden [T,H], gate [E,I,H], up [E,I,H], copies [N],
 /// offsets [E+1], out [N,I]. Dense: hidden [T,H], gate [I,H], up [I,H], out [T,I].
+/// A block-scaled gate or up is followed by its scales.
 struct GateUpSpec {
   int64_t hidden, inter, experts, topK;
   bool grouped, gelu;
-  mlir::Type weightType;
+  WeightFormat gate, up;
   KernelDim tokens;
 };
 Launch emitGateUp(KernelBuilder &kb, const GateUpSpec &spec);
 
 /// Grouped bindings: act [N,I], down [E,H,I], offsets [E+1], out [N,H].
 /// Dense: act [T,I], down [H,I], (bias [H]), out [T,H] — also moe.linear.
-/// `rows` is N (grouped) or T.
+/// `rows` is N (grouped) or T. A block-scaled down is followed by its scales.
 struct DownSpec {
   int64_t hidden, inter, experts;
   bool grouped;
-  mlir::Type weightType;
+  WeightFormat weight;
   KernelDim rows;
   bool hasBias = false;
   mlir::Type biasType = {};
@@ -128,11 +129,11 @@ Launch emitAttention(KernelBuilder &kb, const AttentionSpec &spec);
 
 /// Bindings: q [T,nh*(nope+R)], latent_cache [S,L], rope_cache [S,R], kv_b
 /// [nh*(nope+dv),L], positions [T] i32, out [T,nh*dv]. One workgroup per
-/// (token, head).
+/// (token, head). A block-scaled kv_b is followed by its scales.
 struct MlaAttentionSpec {
   int64_t heads, nopeDim, ropeDim, vDim, latent, slots;
   double scale;
-  mlir::Type kvbType;
+  WeightFormat kvb;
   KernelDim tokens;
 };
 Launch emitMlaAttention(KernelBuilder &kb, const MlaAttentionSpec &spec);

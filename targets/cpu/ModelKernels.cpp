@@ -275,9 +275,10 @@ Launch emitMlaAttention(KernelBuilder &kb, const MlaAttentionSpec &s) {
   Value q = kb.binding(0, f32, kb.mul(t, kb.idx(nh * qw)));
   Value latent = kb.binding(1, f32, kb.idx(s.slots * L));
   Value rope = kb.binding(2, f32, kb.idx(s.slots * r));
-  Value kvb = kb.binding(3, s.kvbType, kb.idx(nh * kvw * L));
-  Value positions = kb.binding(4, i32, t);
-  Value out = kb.binding(5, f32, kb.mul(t, kb.idx(nh * dv)));
+  int slot = 3;
+  KernelBuilder::Weight kvb = kb.bindWeight(slot, s.kvb, 1, nh * kvw, L);
+  Value positions = kb.binding(slot++, i32, t);
+  Value out = kb.binding(slot, f32, kb.mul(t, kb.idx(nh * dv)));
   Value scores = kb.scratch(s.slots, f32);
   Value qAbs = kb.scratch(L, f32);
   Value oLat = kb.scratch(L, f32);
@@ -287,7 +288,7 @@ Launch emitMlaAttention(KernelBuilder &kb, const MlaAttentionSpec &s) {
   Value p = clampIndex(kb, kb.load(positions, tok), s.slots);
   Value end = kb.add(p, kb.idx(1));
   Value qBase = kb.add(kb.mul(tok, kb.idx(nh * qw)), kb.mul(head, kb.idx(qw)));
-  Value kRows = kb.mul(kb.mul(head, kb.idx(kvw)), kb.idx(L));  // this head's key rows of kv_b
+  Value kRow0 = kb.mul(head, kb.idx(kvw));  // this head's first key row of kv_b
 
   // Columns [0, L) of a latent-sized vector, vectors where they fit.
   auto overLatent = [&](const std::function<void(Value, bool)> &body) {
@@ -304,10 +305,10 @@ Launch emitMlaAttention(KernelBuilder &kb, const MlaAttentionSpec &s) {
   overLatent([&](Value c, bool vector) { st(vector ? kb.splat(kb.f32(0.0)) : kb.f32(0.0), qAbs, c, vector); });
   kb.loop(kb.idx(0), kb.idx(nope), kb.idx(1), [&](Value i) {
     Value qi = kb.load(q, kb.add(qBase, i));
-    Value row = kb.add(kRows, kb.mul(i, kb.idx(L)));
+    KernelBuilder::Row row = kb.weightRow(kvb, kb.idx(0), kb.add(kRow0, i));
     overLatent([&](Value c, bool vector) {
       Value acc = ld(qAbs, c, vector);
-      st(fma(kb, vector ? kb.splat(qi) : qi, ld(kvb, kb.add(row, c), vector), acc), qAbs, c, vector);
+      st(fma(kb, vector ? kb.splat(qi) : qi, kb.loadWeight(row, c, vector), acc), qAbs, c, vector);
     });
   });
   // Scores over the cached positions, and their maximum.
@@ -336,11 +337,11 @@ Launch emitMlaAttention(KernelBuilder &kb, const MlaAttentionSpec &s) {
     st(kb.mul(acc, vector ? kb.splat(inv) : inv), oLat, c, vector);
   });
   // out[t, h] = W_v[h] · o_lat.
-  Value vRows = kb.add(kRows, kb.idx(nope * L));
+  Value vRow0 = kb.add(kRow0, kb.idx(nope));
   Value oBase = kb.add(kb.mul(tok, kb.idx(nh * dv)), kb.mul(head, kb.idx(dv)));
   kb.loop(kb.idx(0), kb.idx(dv), kb.idx(1), [&](Value m) {
     // o_lat is f32 scratch: it is the "activation" side of the dot tile.
-    Value o = kb.dotTile({{oLat, kb.idx(0)}}, {{kvb, kb.add(vRows, kb.mul(m, kb.idx(L)))}}, L)[0];
+    Value o = kb.dotTile({{oLat, kb.idx(0)}}, {kb.weightRow(kvb, kb.idx(0), kb.add(vRow0, m))}, L)[0];
     kb.store(o, out, kb.add(oBase, m));
   });
   kb.finish();

@@ -44,6 +44,7 @@ int64_t staticDim(Value v, unsigned i) { return cast<RankedTensorType>(v.getType
 /// bits).
 const char *clType(Type t) {
   if (t.isBF16()) return "ushort";
+  if (isa<Float8E4M3FNType>(t)) return "uchar";
   if (t.isInteger(32)) return "int";
   if (t.isInteger(64)) return "long";
   return "float";
@@ -55,29 +56,70 @@ std::string loadWeight(Type elementType, const std::string &mem, const std::stri
   return mem + "[" + index + "]";
 }
 
-/// Lines computing `float <acc> = Σ_c act[c] * mem[base + c]` for c < n, for
-/// each (acc, mem) pair over the same activations: 8-wide vector loads and
-/// fused multiply-adds when n is a multiple of 8, scalar otherwise.
-std::vector<std::string> dotLines(ArrayRef<std::pair<std::string, std::string>> sums, const std::string &act,
-                                  const std::string &base, int64_t n, Type weightType) {
+/// A weight operand as its kernel reads it: binding `mem` of [..., rows,
+/// cols], and for a block-scaled format (moe.dequant) the scales binding
+/// `<mem>_scales` that follows it.
+struct ClWeight {
+  std::string mem, scales;
+  Type storage;
+  int64_t rows = 0, cols = 0, blockRows = 0, blockCols = 0;
+};
+
+ClWeight weightOf(Value v, const std::string &mem) {
+  auto t = cast<RankedTensorType>(v.getType());
+  ClWeight w;
+  w.mem = mem;
+  w.rows = t.getRank() >= 2 ? t.getDimSize(t.getRank() - 2) : 1;
+  w.cols = t.getDimSize(t.getRank() - 1);
+  w.storage = t.getElementType();
+  if (auto dq = v.getDefiningOp<moe::DequantOp>()) {
+    w.storage = elementTypeOf(dq.getQuantized());
+    w.scales = mem + "_scales";
+    w.blockRows = dq.getBlock()[0];
+    w.blockCols = dq.getBlock()[1];
+  }
+  return w;
+}
+
+/// Appends the binding names of `w` (itself, then its scales) to `names`.
+void addNames(std::vector<std::string> &names, const ClWeight &w) {
+  names.push_back(w.mem);
+  if (!w.scales.empty()) names.push_back(w.scales);
+}
+
+/// An expression loading flat element `index` of weight `w` as its f32 value.
+std::string loadWeight(const ClWeight &w, const std::string &index) {
+  if (w.scales.empty()) return loadWeight(w.storage, w.mem, index);
+  return "(hx_fp8(" + w.mem + "[" + index + "]) * " + w.scales + "[hx_block(" + index + ", " + num(w.rows) + ", " +
+         num(w.cols) + ", " + num(w.blockRows) + ", " + num(w.blockCols) + ")])";
+}
+
+/// Lines computing `float <acc> = Σ_c act[c] * w[base + c]` for c < n, for
+/// each (acc, weight) pair over the same activations: 8-wide vector loads and
+/// fused multiply-adds when n is a multiple of 8 and the weights are f32 or
+/// bf16, scalar otherwise.
+std::vector<std::string> dotLines(ArrayRef<std::pair<std::string, const ClWeight *>> sums, const std::string &act,
+                                  const std::string &base, int64_t n) {
   std::vector<std::string> out;
-  if (n % 8 != 0) {
-    for (const auto &[acc, mem] : sums) out.push_back("float " + acc + " = 0.0f;");
+  bool scalar = n % 8 != 0;
+  for (const auto &sum : sums) scalar |= !sum.second->scales.empty();
+  if (scalar) {
+    for (const auto &[acc, w] : sums) out.push_back("float " + acc + " = 0.0f;");
     out.push_back("for (long c = 0; c < " + num(n) + "; ++c) {");
-    for (const auto &[acc, mem] : sums)
-      out.push_back("  " + acc + " = fma(" + act + "[c], " + loadWeight(weightType, mem, base + " + c") + ", " + acc +
-                    ");");
+    for (const auto &[acc, w] : sums)
+      out.push_back("  " + acc + " = fma(" + act + "[c], " + loadWeight(*w, base + " + c") + ", " + acc + ");");
     out.push_back("}");
     return out;
   }
-  const char *load = weightType.isBF16() ? "hx_bf16x8(vload8(0, " : "(vload8(0, ";
-  for (const auto &[acc, mem] : sums) out.push_back("float8 " + acc + "8 = (float8)(0.0f);");
+  for (const auto &[acc, w] : sums) out.push_back("float8 " + acc + "8 = (float8)(0.0f);");
   out.push_back("for (long c = 0; c < " + num(n) + "; c += 8) {");
   out.push_back("  const float8 a8 = vload8(0, " + act + " + c);");
-  for (const auto &[acc, mem] : sums)
-    out.push_back("  " + acc + "8 = fma(a8, " + load + mem + " + " + base + " + c)), " + acc + "8);");
+  for (const auto &[acc, w] : sums) {
+    const char *load = w->storage.isBF16() ? "hx_bf16x8(vload8(0, " : "(vload8(0, ";
+    out.push_back("  " + acc + "8 = fma(a8, " + load + w->mem + " + " + base + " + c)), " + acc + "8);");
+  }
   out.push_back("}");
-  for (const auto &[acc, mem] : sums) out.push_back("const float " + acc + " = hx_sum8(" + acc + "8);");
+  for (const auto &[acc, w] : sums) out.push_back("const float " + acc + " = hx_sum8(" + acc + "8);");
   return out;
 }
 
@@ -88,7 +130,7 @@ public:
 
   /// Writes `__kernel void name(...) {`, naming the bindings `names`, then
   /// the workgroup id `wg` and `const long T = ...;` for the workload.
-  void open(ArrayRef<const char *> names) {
+  void open(const std::vector<std::string> &names) {
     SmallVector<Type> types(f_.getArgumentTypes());
     const size_t numArgs = types.size();
     llvm::append_range(types, f_.getResultTypes());
@@ -126,7 +168,7 @@ FailureOr<KernelLaunch> emitRouter(moe::RouterOp r, KernelWriter &w) {
   const int64_t k = r.getTopK(), nGroup = r.getNGroup(), topkGroup = r.getTopkGroup();
   const bool bias = static_cast<bool>(r.getBias());
   const double scale = r.getRoutedScalingFactor().convertToDouble();
-  const Type wt = elementTypeOf(r.getWeight());
+  const ClWeight wt = weightOf(r.getWeight(), "weight");
   if (bias)
     w.open({"hidden", "weight", "bias", "ids", "weights"});
   else
@@ -137,7 +179,7 @@ FailureOr<KernelLaunch> emitRouter(moe::RouterOp r, KernelWriter &w) {
   w.line("float scores[" + num(e) + "], choice[" + num(e) + "];");
   w.line("__global const float* x = hidden + tok * " + num(h) + ";");
   w.line("for (long i = 0; i < " + num(e) + "; ++i) {");
-  for (const std::string &l : dotLines({{"acc", "weight"}}, "x", "i * " + num(h), h, wt)) w.line("  " + l);
+  for (const std::string &l : dotLines({{"acc", &wt}}, "x", "i * " + num(h), h)) w.line("  " + l);
   w.line("  scores[i] = acc;");
   w.line("}");
   if (r.getScoring() == moe::Scoring::sigmoid) {
@@ -219,11 +261,13 @@ FailureOr<KernelLaunch> emitGateUp(moe::GroupedGateUpOp g, KernelWriter &w) {
   const int64_t rank = grouped ? 3 : 2;
   const int64_t h = staticDim(g.getHidden(), 1), inter = staticDim(g.getGate(), rank - 2);
   const int64_t e = grouped ? staticDim(g.getGate(), 0) : 1, k = g.getTopK();
-  const Type wt = elementTypeOf(g.getGate());
-  if (grouped)
-    w.open({"hidden", "gate", "up", "copies", "offsets", "out"});
-  else
-    w.open({"hidden", "gate", "up", "out"});
+  const ClWeight gate = weightOf(g.getGate(), "gate"), up = weightOf(g.getUp(), "up");
+  std::vector<std::string> names = {"hidden"};
+  addNames(names, gate);
+  addNames(names, up);
+  if (grouped) names.insert(names.end(), {"copies", "offsets"});
+  names.push_back("out");
+  w.open(names);
   w.line("if (wg >= " + num(e * inter) + ") return;");
   w.line("const long i = wg % " + num(inter) + ";");
   if (grouped) {
@@ -237,7 +281,7 @@ FailureOr<KernelLaunch> emitGateUp(moe::GroupedGateUpOp g, KernelWriter &w) {
   w.line("for (long r = begin; r < end; ++r) {");
   w.line(std::string("  const long token = ") + (grouped ? "copies[r] / " + num(k) : "r") + ";");
   w.line("  __global const float* x = hidden + token * " + num(h) + ";");
-  for (const std::string &l : dotLines({{"g", "gate"}, {"u", "up"}}, "x", "base", h, wt)) w.line("  " + l);
+  for (const std::string &l : dotLines({{"g", &gate}, {"u", &up}}, "x", "base", h)) w.line("  " + l);
   w.line("  out[r * " + num(inter) + " + i] = (" + activation(g.getActivation() == moe::Activation::gelu) +
          ") * u;");
   w.line("}");
@@ -250,11 +294,12 @@ FailureOr<KernelLaunch> emitDown(moe::GroupedDownOp d, KernelWriter &w) {
   const int64_t rank = grouped ? 3 : 2;
   const int64_t h = staticDim(d.getDown(), rank - 2), inter = staticDim(d.getAct(), 1);
   const int64_t e = grouped ? staticDim(d.getDown(), 0) : 1;
-  const Type wt = elementTypeOf(d.getDown());
-  if (grouped)
-    w.open({"act", "down", "offsets", "out"});
-  else
-    w.open({"act", "down", "out"});
+  const ClWeight down = weightOf(d.getDown(), "down");
+  std::vector<std::string> names = {"act"};
+  addNames(names, down);
+  if (grouped) names.push_back("offsets");
+  names.push_back("out");
+  w.open(names);
   w.line("if (wg >= " + num(e * h) + ") return;");
   w.line("const long col = wg % " + num(h) + ";");
   if (grouped) {
@@ -267,7 +312,7 @@ FailureOr<KernelLaunch> emitDown(moe::GroupedDownOp d, KernelWriter &w) {
   w.line("const long base = (expert * " + num(h) + " + col) * " + num(inter) + ";");
   w.line("for (long r = begin; r < end; ++r) {");
   w.line("  __global const float* a = act + r * " + num(inter) + ";");
-  for (const std::string &l : dotLines({{"acc", "down"}}, "a", "base", inter, wt)) w.line("  " + l);
+  for (const std::string &l : dotLines({{"acc", &down}}, "a", "base", inter)) w.line("  " + l);
   w.line("  out[r * " + num(h) + " + col] = acc;");
   w.line("}");
   w.close();
@@ -331,17 +376,18 @@ FailureOr<KernelLaunch> emitRmsNorm(moe::RmsNormOp n, KernelWriter &w) {
 
 FailureOr<KernelLaunch> emitLinear(moe::LinearOp l, KernelWriter &w) {
   const int64_t n = staticDim(l.getWeight(), 0), k = staticDim(l.getWeight(), 1);
-  const Type wt = elementTypeOf(l.getWeight());
+  const ClWeight weight = weightOf(l.getWeight(), "weight");
   const bool bias = static_cast<bool>(l.getBias());
-  if (bias)
-    w.open({"input", "weight", "bias", "out"});
-  else
-    w.open({"input", "weight", "out"});
+  std::vector<std::string> names = {"input"};
+  addNames(names, weight);
+  if (bias) names.push_back("bias");
+  names.push_back("out");
+  w.open(names);
   w.line("if (wg >= " + num(n) + ") return;");
   w.line("const long col = wg, base = col * " + num(k) + ";");
   w.line("for (long r = 0; r < W; ++r) {");
   w.line("  __global const float* a = input + r * " + num(k) + ";");
-  for (const std::string &line : dotLines({{"acc", "weight"}}, "a", "base", k, wt)) w.line("  " + line);
+  for (const std::string &line : dotLines({{"acc", &weight}}, "a", "base", k)) w.line("  " + line);
   w.line("  out[r * " + num(n) + " + col] = acc" +
          (bias ? " + " + loadWeight(elementTypeOf(l.getBias()), "bias", "col") : std::string()) + ";");
   w.line("}");
@@ -433,8 +479,11 @@ FailureOr<KernelLaunch> emitMlaAttention(moe::MlaAttentionOp a, KernelWriter &w)
   const int64_t nh = a.getNumHeads(), nope = a.getNopeDim(), dv = a.getVDim();
   const int64_t slots = staticDim(a.getLatentCache(), 0), lat = staticDim(a.getLatentCache(), 1);
   const int64_t r = staticDim(a.getRopeCache(), 1), qw = nope + r, kvw = nope + dv;
-  const Type wt = elementTypeOf(a.getKvB());
-  w.open({"q", "latent", "rope", "kv_b", "positions", "out"});
+  const ClWeight kvb = weightOf(a.getKvB(), "kv_b");
+  std::vector<std::string> names = {"q", "latent", "rope"};
+  addNames(names, kvb);
+  names.insert(names.end(), {"positions", "out"});
+  w.open(names);
   w.line("if (wg >= W) return;");
   w.line("const long tok = wg / " + num(nh) + ", head = wg % " + num(nh) + ";");
   w.line("const long p = clamp((long)positions[tok], 0L, " + num(slots - 1) + ");");
@@ -445,7 +494,7 @@ FailureOr<KernelLaunch> emitMlaAttention(moe::MlaAttentionOp a, KernelWriter &w)
   w.line("for (long c = 0; c < " + num(lat) + "; ++c) { qa[c] = 0.0f; acc[c] = 0.0f; }");
   w.line("for (long i = 0; i < " + num(nope) + "; ++i)");
   w.line("  for (long c = 0; c < " + num(lat) + "; ++c) qa[c] = fma(qh[i], " +
-         loadWeight(wt, "kv_b", "kRows + i * " + num(lat) + " + c") + ", qa[c]);");
+         loadWeight(kvb, "kRows + i * " + num(lat) + " + c") + ", qa[c]);");
   w.line("float m = -INFINITY, l = 0.0f;");
   w.line("for (long j = 0; j <= p; ++j) {");
   w.line("  float s = 0.0f;");
@@ -462,7 +511,7 @@ FailureOr<KernelLaunch> emitMlaAttention(moe::MlaAttentionOp a, KernelWriter &w)
   w.line("for (long mm = 0; mm < " + num(dv) + "; ++mm) {");
   w.line("  float o = 0.0f;");
   w.line("  for (long c = 0; c < " + num(lat) + "; ++c) o = fma(acc[c], " +
-         loadWeight(wt, "kv_b", "vRows + mm * " + num(lat) + " + c") + ", o);");
+         loadWeight(kvb, "vRows + mm * " + num(lat) + " + c") + ", o);");
   w.line("  out[tok * " + num(nh * dv) + " + head * " + num(dv) + " + mm] = o / l;");
   w.line("}");
   w.close();
@@ -476,6 +525,17 @@ const char *programPrelude() {
          "// bf16 values travel as their 16 bits: the high half of an f32.\n"
          "inline float hx_bf16(ushort bits) { return as_float(((uint)bits) << 16); }\n"
          "inline float8 hx_bf16x8(ushort8 bits) { return as_float8(convert_uint8(bits) << 16); }\n"
+         "// float8 e4m3fn (bias 7, no infinities, S.1111.111 is NaN) travels as its byte.\n"
+         "inline float hx_fp8(uchar b) {\n"
+         "  const uint m = b & 0x7Fu;\n"
+         "  const float v = m == 0x7Fu ? NAN : (m < 8u ? (float)m * 0x1p-9f : as_float((m << 20) + (120u << 23)));\n"
+         "  return (b & 0x80u) ? -v : v;\n"
+         "}\n"
+         "// The scale of flat element i of block-scaled [..., rows, cols] weights.\n"
+         "inline long hx_block(long i, long rows, long cols, long br, long bc) {\n"
+         "  const long rg = i / cols, c = i - rg * cols, m = rg / rows, r = rg - m * rows;\n"
+         "  return (m * ((rows + br - 1) / br) + r / br) * ((cols + bc - 1) / bc) + c / bc;\n"
+         "}\n"
          "inline float hx_sum8(float8 v) {\n"
          "  const float4 q = v.lo + v.hi;\n"
          "  const float2 p = q.lo + q.hi;\n"
@@ -485,10 +545,15 @@ const char *programPrelude() {
 
 FailureOr<KernelLaunch> emitKernel(func::FuncOp f, std::string &source) {
   Block &body = f.getBody().front();
-  if (!f->getAttrOfType<moe::ExtentAttr>(compiler::kWorkloadAttr) || body.getOperations().size() != 2)
-    return f.emitError("a kernel function holds one moe op and its return, with a #moe.extent workload");
+  // One moe op and its return, after the moe.dequant ops of its weights.
+  Operation *op = body.getTerminator()->getPrevNode();
+  bool wellFormed = f->getAttrOfType<moe::ExtentAttr>(compiler::kWorkloadAttr) && op && !isa<moe::DequantOp>(op);
+  for (Operation &o : body.without_terminator()) wellFormed &= &o == op || isa<moe::DequantOp>(o);
+  if (!wellFormed)
+    return f.emitError("a kernel function holds one moe op (after the moe.dequant ops of its weights) and its "
+                       "return, with a #moe.extent workload");
   KernelWriter w(f, source);
-  return llvm::TypeSwitch<Operation *, FailureOr<KernelLaunch>>(&body.front())
+  return llvm::TypeSwitch<Operation *, FailureOr<KernelLaunch>>(op)
       .Case<moe::RouterOp>([&](auto op) { return emitRouter(op, w); })
       .Case<moe::SortByExpertOp>([&](auto op) { return emitSort(op, w); })
       .Case<moe::GroupedGateUpOp>([&](auto op) { return emitGateUp(op, w); })

@@ -131,6 +131,39 @@ def checkpoint_tensors(model, dtype, packed=False, legacy_mixtral=False):
     return {k: ("F32", v.astype(np.float32)) for k, v in state.items()}
 
 
+def fp8_quantize(weight, block):
+    """[R, C] float weights -> (e4m3fn codes, f32 scales [ceil(R/br), ceil(C/bc)]) as DeepSeek's FP8
+    checkpoints hold them: each block's scale is its largest magnitude over 448, codes round to nearest."""
+    rows, cols = weight.shape
+    br, bc = block
+    scale = np.empty((-(-rows // br), -(-cols // bc)), dtype=np.float32)
+    for i in range(scale.shape[0]):
+        for j in range(scale.shape[1]):
+            scale[i, j] = max(float(np.abs(weight[i * br:(i + 1) * br, j * bc:(j + 1) * bc]).max()), 1e-30) / 448.0
+    full = np.repeat(np.repeat(scale.astype(np.float64), br, axis=0), bc, axis=1)[:rows, :cols]
+    x = weight / full
+    positive = R.E4M3_VALUES[:127]  # codes 0x00..0x7E, increasing
+    mag = np.abs(x)
+    hi = np.clip(np.searchsorted(positive, mag), 1, 126)
+    lo = hi - 1
+    code = np.where(mag - positive[lo] <= positive[hi] - mag, lo, hi)
+    return (code | (np.signbit(x).astype(np.int64) << 7)).astype(np.uint8), scale
+
+
+def fp8_checkpoint_tensors(tensors, block):
+    """The checkpoint with every projection of the decoder layers in block-scaled FP8 (DeepSeek's hub
+    layout: `NAME` F8_E4M3 and `NAME_scale_inv` F32); embeddings, norms, the router and lm_head stay."""
+    out = {}
+    for name, (dtype, arr) in tensors.items():
+        if name.startswith("model.layers.") and name.endswith("_proj.weight"):
+            codes, scale = fp8_quantize(R.decode(dtype, arr).astype(np.float64), block)
+            out[name] = ("F8_E4M3", codes)
+            out[name + "_scale_inv"] = ("F32", scale)
+        else:
+            out[name] = (dtype, arr)
+    return out
+
+
 def write_model(directory, cfg, tensors, shards):
     R.save_checkpoint(directory, tensors, shards=shards)
     with open(os.path.join(directory, "config.json"), "w") as f:

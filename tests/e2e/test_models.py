@@ -16,7 +16,12 @@ to a relative error < 1e-4 (max |difference| / max |logit|), and the greedy
 tokens are the same. Mixtral's sliding window (6) is shorter than the
 sequence. The KV-cache path equals recomputing the whole sequence as one
 prefill. A text prompt goes through the checkpoint's tokenizer.json (ids as
-the tokenizers library makes them). Runs past the caches and ids outside the
+the tokenizers library makes them). DeepSeek's block-scaled FP8 (the hub's
+layout: every projection of the decoder layers e4m3 with a `_scale_inv`
+grid, 16x32 blocks and 128x128 blocks on dims that are not multiples of 128)
+matches the float64 reference on the dequantised weights to < 1e-4 under
+every CPU variant the host runs and on OpenCL, referenced and embedded (one
+byte a weight in the artifact). Runs past the caches and ids outside the
 vocabulary are refused with a message. The shipped models/tiny/deepseek-v3-tiny
 generates the reference's golden greedy tokens, from ids and from text. With
 --device=opencl:0 every model case also runs there (compiled for cpu,opencl).
@@ -38,11 +43,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
 import hf_reference as R  # noqa: E402
+import test_examples as E  # noqa: E402
 import test_hf_reference as T  # noqa: E402
 
 PROMPT = [3, 17, 5, 42, 9]
 STEPS = 8
 TOLERANCE = 1e-4
+FP8_TOLERANCE = 1e-4  # against float64 on the dequantised weights (the issue asks < 1e-3)
 TOKENIZER = os.path.join(ROOT, "tests", "unit", "models", "tokenizer", "fixtures", "qwen2.json")
 GOLDEN = os.path.join(ROOT, "tests", "unit", "models", "tokenizer", "fixtures", "qwen2.golden.json")
 
@@ -65,6 +72,10 @@ def main():
 
     def run(args):
         p = subprocess.run(args, capture_output=True, text=True)
+        return p.returncode, p.stdout + p.stderr
+
+    def run_env(args, env):
+        p = subprocess.run(args, capture_output=True, text=True, env=dict(os.environ, **env))
         return p.returncode, p.stdout + p.stderr
 
     def generate(art, work, ids, steps, extra=()):
@@ -122,6 +133,69 @@ def main():
                        in text, text)
                 rc, text = run([run_tool, art, "--prompt-ids=1,96", "--max-new-tokens=2"])
                 report("ids outside the vocabulary are refused", rc == 1 and "outside the vocabulary of 96" in text, text)
+
+        # DeepSeek's block-scaled FP8 (hub layout: every projection of the
+        # decoder layers e4m3 with a `_scale_inv` grid, quantization_config):
+        # the kernels read the e4m3 bytes; the reference runs in float64 on
+        # the dequantised weights. 16x32 blocks leave partial blocks in every
+        # tensor; 128x128 blocks on dims that are not multiples of 128 (the
+        # real checkpoints' block), the scales in another shard.
+        fp8_cases = [("16x32 blocks", (16, 32), dict(T.CONFIGS["deepseek_v3"], kv_lora_rank=32)),
+                     ("128x128 blocks", (128, 128), dict(T.CONFIGS["deepseek_v3"], hidden_size=200,
+                                                         q_lora_rank=144, kv_lora_rank=128,
+                                                         moe_intermediate_size=136, intermediate_size=260))]
+        for label, block, cfg in fp8_cases:
+            name = f"deepseek_v3 FP8 e4m3, {label}"
+            model = T.round_model(T.random_model(cfg, 5), torch.float32)
+            tensors = T.fp8_checkpoint_tensors(T.checkpoint_tensors(model, "F32"), block)
+            quantized = sum(1 for dtype, _ in tensors.values() if dtype == "F8_E4M3")
+            d = os.path.join(work, f"deepseek-fp8-{block[0]}")
+            T.write_model(d, dict(cfg, quantization_config={"quant_method": "fp8", "fmt": "e4m3",
+                                                            "activation_scheme": "dynamic",
+                                                            "weight_block_size": list(block)}), tensors, 3)
+            reference = R.load_model(d, torch.float64)
+            want_tokens, want_logits = reference.generate(PROMPT, STEPS)
+            want = want_logits.numpy()
+            art = d + ".hxm"
+            rc, text = run([compile_tool, d, "-o", art, "--max-seq-len=32", "--quiet"] +
+                           (["--target=cpu,opencl"] if opts.device else []))
+            if rc != 0:
+                report(f"compile {name}", False, text)
+                continue
+            # Every CPU variant this host runs (and 16-lane kernels as AVX2
+            # code), and the OpenCL device.
+            runs = [(f" ({v})", art, [f"--cpu-variant={v}"]) for v in E.runnable_variants() if not v.endswith("w16")]
+            if "x86-64-v3-w16" in E.runnable_variants():
+                art16 = d + "-w16.hxm"
+                rc, text = run_env([compile_tool, d, "-o", art16, "--max-seq-len=32", "--quiet"],
+                                   {"HEXMOE_CPU_VECTOR_WIDTH": "16"})
+                runs.append((" (x86-64-v3, 16 lanes)", art16, ["--cpu-variant=x86-64-v3"]))
+            if opts.device:
+                runs.append((f" on {opts.device}", art, [f"--device={opts.device}"]))
+            for where, artifact, extra in runs:
+                tokens, logits, text = generate(artifact, work, PROMPT, STEPS, extra)
+                if tokens is None:
+                    report(f"generate {name}{where}", False, text)
+                    continue
+                err = float(np.abs(logits - want).max() / np.abs(want).max())
+                report(f"{name}{where}: logits after prefill and {STEPS - 1} decode steps, relative error {err:.2e}",
+                       logits.shape == want.shape and err < FP8_TOLERANCE,
+                       f"error {err:.3e}, shapes {logits.shape} {want.shape}")
+                report(f"{name}{where}: greedy tokens {tokens}", tokens == want_tokens, f"reference {want_tokens}")
+            # The same checkpoint embedded: the e4m3 bytes and scales copied as
+            # they are (one byte a weight, not four), and the same tokens.
+            art_embedded = d + "-embedded.hxm"
+            rc, text = run([compile_tool, d, "-o", art_embedded, "--max-seq-len=32", "--embed-weights", "--quiet"] +
+                           (["--target=cpu,opencl"] if opts.device else []))
+            tokens, _, text = generate(art_embedded, work, PROMPT, STEPS) if rc == 0 else (None, None, text)
+            report(f"{name}, embedded: the same greedy tokens", tokens == want_tokens, text)
+            grown = os.path.getsize(art_embedded) - os.path.getsize(art) if rc == 0 else 0
+            stored = sum(a.nbytes for a in (arr for _, arr in tensors.values()))
+            fp8_bytes = sum(a.nbytes for dtype, a in tensors.values() if dtype == "F8_E4M3")
+            # (An f32 copy of the e4m3 weights would add 3x their bytes.)
+            report(f"{name}: {quantized} e4m3 tensors, embedded as {grown} bytes for {stored} in the checkpoint "
+                   f"({fp8_bytes} of them e4m3)", quantized > 0 and fp8_bytes <= grown < stored + fp8_bytes // 2,
+                   f"grew by {grown}")
 
         # A text prompt through the checkpoint's tokenizer.json.
         with open(GOLDEN) as f:

@@ -222,8 +222,11 @@ std::string numberText(hexmoe_element_type_t type, const uint8_t* p) {
   std::to_chars_result r{};
   switch (type) {
     case HEXMOE_F32:
-    case HEXMOE_BF16: {
-      const float v = type == HEXMOE_F32 ? load<float>(p) : bf16ToFloat(load<uint16_t>(p));
+    case HEXMOE_BF16:
+    case HEXMOE_F8E4M3: {
+      const float v = type == HEXMOE_F32    ? load<float>(p)
+                      : type == HEXMOE_BF16 ? bf16ToFloat(load<uint16_t>(p))
+                                            : e4m3ToFloat(*p);
       if (std::isnan(v)) return "nan";
       if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
       r = std::to_chars(buf, buf + sizeof(buf), v);
@@ -337,6 +340,14 @@ float bf16ToFloat(uint16_t bits) {
   return v;
 }
 
+float e4m3ToFloat(uint8_t bits) {
+  const int exponent = (bits >> 3) & 15, mantissa = bits & 7;
+  float v = exponent == 0 ? std::ldexp(static_cast<float>(mantissa), -9)
+                          : std::ldexp(1.0f + static_cast<float>(mantissa) / 8.0f, exponent - 7);
+  if ((bits & 0x7F) == 0x7F) v = std::numeric_limits<float>::quiet_NaN();
+  return (bits & 0x80) ? -v : v;
+}
+
 bool fromNpy(const NpyArray& array, hexmoe_element_type_t type, HostTensor& out, std::string& error) {
   out.type = type;
   out.shape = array.shape;
@@ -393,6 +404,7 @@ bool fromNpy(const NpyArray& array, hexmoe_element_type_t type, HostTensor& out,
         return true;
       }
       break;
+    case HEXMOE_F8E4M3: break;  // weights only: never read from a file
   }
   static const char* const kAccepted[] = {"<f4 or <f8", "<f4 (rounded) or <u2 (raw bits)", "<i4 or <i8",
                                           "<i8 or <i4"};
@@ -425,6 +437,10 @@ NpyArray toNpy(hexmoe_element_type_t type, const std::vector<int64_t>& shape, co
     case HEXMOE_BF16:
       a.dtype = NpyDType::kF4;
       for (int64_t i = 0; i < n; ++i) append(a.data, bf16ToFloat(load<uint16_t>(p + 2 * i)));
+      return a;
+    case HEXMOE_F8E4M3:
+      a.dtype = NpyDType::kF4;
+      for (int64_t i = 0; i < n; ++i) append(a.data, e4m3ToFloat(p[i]));
       return a;
   }
   a.data.assign(p, p + n * static_cast<int64_t>(npyItemSize(a.dtype)));

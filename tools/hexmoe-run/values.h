@@ -22,6 +22,8 @@ struct HostTensor {
 /// Round-to-nearest-even to bf16; NaN stays NaN.
 uint16_t roundToBf16(float value);
 float bf16ToFloat(uint16_t bits);
+/// float8 e4m3fn (bias 7, no infinities, S.1111.111 is NaN).
+float e4m3ToFloat(uint8_t bits);
 
 /// Converts a .npy array to `type`: f32 from <f4 or <f8; bf16 from <f4
 /// (rounded to nearest even) or <u2 (raw bf16 bits); i32 from <i4 or <i8

@@ -175,3 +175,30 @@ LogicalResult SigmoidGateOp::verify() {
   if (failed(sameRows(*this, "gate", getGate(), "input", getInput()))) return failure();
   return sameRows(*this, "out", getOut(), "input", getInput());
 }
+
+//===----------------------------------------------------------------------===//
+// moe.dequant (MoEWeightOps.td)
+//===----------------------------------------------------------------------===//
+
+LogicalResult DequantOp::verify() {
+  RankedTensorType q = typeOf(getQuantized()), s = typeOf(getScale()), out = typeOf(getOut());
+  if (q.getRank() < 2 || !q.hasStaticShape())
+    return emitOpError() << "'quantized' must be a static tensor of rank 2 or more, got " << q;
+  ArrayRef<int64_t> block = getBlock();
+  if (block.size() != 2 || block[0] < 1 || block[1] < 1)
+    return emitOpError() << "'block' must be two positive sizes [rows, cols], got " << block.size() << " values";
+  SmallVector<int64_t> want(q.getShape());
+  const size_t r = want.size();
+  want[r - 2] = (want[r - 2] + block[0] - 1) / block[0];
+  want[r - 1] = (want[r - 1] + block[1] - 1) / block[1];
+  if (s.getShape() != ArrayRef<int64_t>(want)) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    for (size_t i = 0; i < want.size(); ++i) os << (i ? "x" : "") << want[i];
+    return emitOpError() << "'scale' must be [" << text << "] (ceil of the last two dims over block [" << block[0]
+                         << ", " << block[1] << "]), got " << s;
+  }
+  if (out.getShape() != q.getShape())
+    return emitOpError() << "'out' must have the shape of 'quantized' " << q << ", got " << out;
+  return success();
+}

@@ -13,6 +13,7 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/OpAsmInterface.td"
 include "dialects/moe/IR/MoEPlan.td"
 include "dialects/moe/IR/MoEModelOps.td"
+include "dialects/moe/IR/MoEWeightOps.td"
 
 //===----------------------------------------------------------------------===//
 // moe.router

@@ -49,3 +49,34 @@ func.func @cache_used_twice(%x: tensor<?x8xf32>, %pos: tensor<?xi32>, %kc: tenso
       : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<?xi32>) -> tensor<?x8xf32>
   return %o : tensor<?x8xf32>
 }
+
+// -----
+
+// A dequantised weight feeds only kernels that read its format.
+func.func @dequant_into_router(%h: tensor<?x64xf32>, %q: tensor<8x64xf8E4M3FN> {moe.weight = "r"},
+                               %s: tensor<1x1xf32> {moe.weight = "r_scale_inv"}) -> tensor<?x2xf32> {
+  // expected-error @+1 {{is used by moe.router (operand 1), whose kernel does not read quantized weights; its users must be the weights of moe.linear, moe.mla_attention (kv_b), moe.grouped_gate_up or moe.grouped_down}}
+  %r = moe.dequant %q, %s block [128, 128] : (tensor<8x64xf8E4M3FN>, tensor<1x1xf32>) -> tensor<8x64xf32>
+  %ids, %w = moe.router softmax %h, %r top_k 2
+      : (tensor<?x64xf32>, tensor<8x64xf32>) -> (tensor<?x2xi32>, tensor<?x2xf32>)
+  return %w : tensor<?x2xf32>
+}
+
+// -----
+
+func.func @dequant_of_an_argument(%h: tensor<?x64xf32>, %q: tensor<8x64xf8E4M3FN>,
+                                  %s: tensor<1x1xf32> {moe.weight = "w_scale_inv"}) -> tensor<?x8xf32> {
+  // expected-error @+1 {{dequantises weights: its operands must be weight arguments of the function (moe.weight)}}
+  %w = moe.dequant %q, %s block [128, 128] : (tensor<8x64xf8E4M3FN>, tensor<1x1xf32>) -> tensor<8x64xf32>
+  %y = moe.linear %h, %w : (tensor<?x64xf32>, tensor<8x64xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @dequant_returned(%q: tensor<8x64xf8E4M3FN> {moe.weight = "w"},
+                            %s: tensor<1x1xf32> {moe.weight = "w_scale_inv"}) -> tensor<8x64xf32> {
+  // expected-error @+1 {{is used by func.return (operand 0), whose kernel does not read quantized weights}}
+  %w = moe.dequant %q, %s block [128, 128] : (tensor<8x64xf8E4M3FN>, tensor<1x1xf32>) -> tensor<8x64xf32>
+  return %w : tensor<8x64xf32>
+}

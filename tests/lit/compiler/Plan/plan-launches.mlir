@@ -80,3 +80,30 @@ func.func @cache(%q: tensor<?x8xf32> {moe.name = "q"}, %kc: tensor<16x8xf32> {mo
       : (tensor<?x8xf32>, tensor<16x8xf32>, tensor<16x8xf32>, tensor<?xi32>) -> tensor<?x8xf32>
   return %o : tensor<?x8xf32>
 }
+
+// moe.dequant has no kernel: each user's kernel binds the quantized weight
+// and its scales in the weight's place and holds the dequant before its op.
+// CHECK-LABEL: func.func private @fp8_0_linear(%{{.*}}: tensor<?x64xf32>, %{{.*}}: tensor<8x64xf8E4M3FN>, %{{.*}}: tensor<1x1xf32>) -> tensor<?x8xf32>
+// CHECK-NEXT: %[[W:.*]] = moe.dequant %arg1, %arg2 block [128, 128]
+// CHECK-NEXT: moe.linear %arg0, %[[W]]
+// CHECK: func.func private @fp8_1_linear(%{{.*}}: tensor<?x8xf32>, %{{.*}}: tensor<4x8xf8E4M3FN>, %{{.*}}: tensor<1x1xf32>) -> tensor<?x4xf32>
+// CHECK-LABEL: moe.launch_plan @fp8 dims ["T"] {
+// CHECK-NEXT: moe.plan.buffer argument 0 "x" : f32 [#moe.extent<d0>, #moe.extent<64>]
+// CHECK-NEXT: moe.plan.buffer weight 0 "w1" : f8E4M3FN [#moe.extent<8>, #moe.extent<64>]
+// CHECK-NEXT: moe.plan.buffer weight 1 "w1_scale_inv" : f32 [#moe.extent<1>, #moe.extent<1>]
+// CHECK-NEXT: moe.plan.buffer weight 2 "w2" : f8E4M3FN [#moe.extent<4>, #moe.extent<8>]
+// CHECK-NEXT: moe.plan.buffer weight 3 "w2_scale_inv" : f32 [#moe.extent<1>, #moe.extent<1>]
+// CHECK-NEXT: moe.plan.buffer transient 0 "linear.out.0" : f32 [#moe.extent<d0>, #moe.extent<8>]
+// CHECK-NEXT: moe.plan.buffer result 0 "out" : f32 [#moe.extent<d0>, #moe.extent<4>]
+// CHECK-NEXT: moe.plan.dispatch @fp8_0_linear([0, 1, 2, 5]) over <d0>
+// CHECK-NEXT: moe.plan.dispatch @fp8_1_linear([5, 3, 4, 6]) over <d0>
+func.func @fp8(%x: tensor<?x64xf32> {moe.name = "x"},
+               %q1: tensor<8x64xf8E4M3FN> {moe.weight = "w1"}, %s1: tensor<1x1xf32> {moe.weight = "w1_scale_inv"},
+               %q2: tensor<4x8xf8E4M3FN> {moe.weight = "w2"}, %s2: tensor<1x1xf32> {moe.weight = "w2_scale_inv"})
+    -> tensor<?x4xf32> {
+  %w1 = moe.dequant %q1, %s1 block [128, 128] : (tensor<8x64xf8E4M3FN>, tensor<1x1xf32>) -> tensor<8x64xf32>
+  %w2 = moe.dequant %q2, %s2 block [128, 128] : (tensor<4x8xf8E4M3FN>, tensor<1x1xf32>) -> tensor<4x8xf32>
+  %y = moe.linear %x, %w1 : (tensor<?x64xf32>, tensor<8x64xf32>) -> tensor<?x8xf32>
+  %z = moe.linear %y, %w2 : (tensor<?x8xf32>, tensor<4x8xf32>) -> tensor<?x4xf32>
+  return %z : tensor<?x4xf32>
+}
