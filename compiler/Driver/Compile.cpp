@@ -212,6 +212,20 @@ writeWeights(ModuleOp module, flatbuffers::FlatBufferBuilder &fbb, const std::ve
     if (total != static_cast<uint64_t>(elements))
       return mlir::emitError(module.getLoc()) << options.weightsDir << ": weight '" << use.name << "' gathers " << total
                                               << " elements, the function takes " << elements;
+    // e4m3fn's NaN (S.1111.111) has no place in a weight, and the kernels
+    // decode without testing for it: refuse it here, where every byte is
+    // read anyway (for its checksum or its copy).
+    if (isa<Float8E4M3FNType>(use.elementType)) {
+      for (const Piece &p : pieces) {
+        const uint8_t *at = p.tensor->shard->bytes(*p.tensor->info) + (p.offset - p.tensor->info->offset);
+        for (uint64_t i = 0; i < p.length; ++i)
+          if ((at[i] & 0x7F) == 0x7F)
+            return mlir::emitError(module.getLoc())
+                   << options.weightsDir << ": F8_E4M3 tensor '" << p.tensor->info->name << "' holds a NaN (byte 0x"
+                   << llvm::utohexstr(at[i]) << ") at element " << (p.offset - p.tensor->info->offset + i)
+                   << "; a checkpoint's weights are finite";
+      }
+    }
 
     if (!options.embedWeights) {
       std::vector<flatbuffers::Offset<fb::WeightPiece>> refs;

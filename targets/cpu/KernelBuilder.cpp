@@ -94,9 +94,13 @@ Value KernelBuilder::load(Value mem, Value i) {
   return memref::LoadOp::create(b_, loc_, mem, ValueRange{i});
 }
 Value KernelBuilder::decodeE4m3(Value bytes, bool exact) {
-  // e4m3fn's exponent and mantissa, shifted into an f16's, are the same
-  // value divided by 2^8 (bias 7 vs 15), subnormals included; the
-  // conversion to f32 is then exact.
+  // e4m3fn's sign, exponent and mantissa, moved to an f16's places, are the
+  // same value divided by 2^8 (bias 7 vs 15), subnormals included; the
+  // conversion to f32 is then exact. Sign-extending to 16 bits and shifting
+  // left by 7 puts the sign at bit 15 and a copy of it at bit 14, which the
+  // mask clears: three integer ops and one vcvtph2ps a vector. e4m3fn's NaN
+  // (S.1111.111) would read as ±480: the compiler refuses weights that hold
+  // it.
   auto vt = dyn_cast<VectorType>(bytes.getType());
   auto like = [&](Type elem) -> Type { return vt ? Type(VectorType::get(vt.getShape(), elem)) : elem; };
   auto constant = [&](Type t, TypedAttr scalar) -> Value {
@@ -104,18 +108,14 @@ Value KernelBuilder::decodeE4m3(Value bytes, bool exact) {
     return arith::ConstantOp::create(b_, loc_, scalar);
   };
   Type i16 = like(b_.getI16Type()), f16 = like(b_.getF16Type()), f32t = like(b_.getF32Type());
-  auto c16 = [&](int64_t v) { return constant(i16, b_.getI16IntegerAttr(v)); };
-  Value x = arith::ExtUIOp::create(b_, loc_, i16, bytes);
-  Value mag = arith::AndIOp::create(b_, loc_, x, c16(0x7F));
-  Value sign = arith::ShLIOp::create(b_, loc_, arith::AndIOp::create(b_, loc_, x, c16(0x80)), c16(8));
-  Value bits = arith::OrIOp::create(b_, loc_, sign, arith::ShLIOp::create(b_, loc_, mag, c16(7)));
+  auto c16 = [&](int16_t v) { return constant(i16, b_.getI16IntegerAttr(v)); };
+  Value x = arith::ExtSIOp::create(b_, loc_, i16, bytes);
+  Value shifted = arith::ShLIOp::create(b_, loc_, x, c16(7));
+  Value bits = arith::AndIOp::create(b_, loc_, shifted, c16(static_cast<int16_t>(0xBFFF)));
   Value half = arith::BitcastOp::create(b_, loc_, f16, bits);
   Value v = arith::ExtFOp::create(b_, loc_, f32t, half);
   if (exact) v = arith::MulFOp::create(b_, loc_, v, constant(f32t, b_.getF32FloatAttr(256.0f)));
-  // S.1111.111 is e4m3fn's NaN (it has no infinities).
-  Value isNan = arith::CmpIOp::create(b_, loc_, arith::CmpIPredicate::eq, mag, c16(0x7F));
-  return arith::SelectOp::create(b_, loc_, isNan,
-                                 constant(f32t, b_.getF32FloatAttr(std::numeric_limits<float>::quiet_NaN())), v);
+  return v;
 }
 
 Value KernelBuilder::loadF32(Value mem, Value i) {

@@ -138,7 +138,8 @@ public:
 
 private:
   /// e4m3fn bytes (i8, a scalar or a vector) as f32, divided by 2^8 unless
-  /// `exact` (the block-scaled dot folds the 2^8 into its scales).
+  /// `exact` (the block-scaled dot folds the 2^8 into its scales). Finite
+  /// codes only (the compiler refuses NaN weights).
   mlir::Value decodeE4m3(mlir::Value bytes, bool exact);
   /// Weight lanes as f32, e4m3fn divided by 2^8 (decodeE4m3).
   mlir::Value loadWeightLanes(mlir::Value mem, mlir::Value i, bool vector);

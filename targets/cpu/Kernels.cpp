@@ -30,10 +30,16 @@ int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 /// Weight rows handled together by one dot tile: 4 when they divide evenly.
 int64_t weightRowsPerTile(int64_t rows) { return rows % 4 == 0 ? 4 : 1; }
 
-/// Output rows of a workgroup: a multiple of the tile, at most the total.
-int64_t rowsPerWorkgroup(int64_t rows) {
+/// Bytes of one stored weight element (e4m3 1, bf16 2, f32 4).
+int64_t storageBytes(const WeightFormat &f) { return std::max<int64_t>(1, f.storage.getIntOrFloatBitWidth() / 8); }
+
+/// Output rows of a workgroup: a multiple of the tile, at most the total;
+/// narrower weights take more rows, so each workgroup streams about the
+/// same bytes (the launch overhead stays small next to it).
+int64_t rowsPerWorkgroup(int64_t rows, const WeightFormat &format) {
   int64_t tile = weightRowsPerTile(rows);
-  return std::min<int64_t>(rows, kOutputRowsPerWorkgroup) / tile * tile;
+  const int64_t want = kOutputRowsPerWorkgroup * 4 / storageBytes(format);
+  return std::min<int64_t>(rows, want) / tile * tile;
 }
 
 Value cmpGt(KernelBuilder &kb, Value a, Value c) {
@@ -284,9 +290,9 @@ struct ExpertWork {
 };
 
 ExpertWork splitExpertWork(KernelBuilder &kb, bool grouped, Value offsets, Value tokens,
-                           int64_t outRows) {
+                           int64_t outRows, const WeightFormat &format) {
   ExpertWork w;
-  const int64_t tileRows = rowsPerWorkgroup(outRows);
+  const int64_t tileRows = rowsPerWorkgroup(outRows, format);
   w.tiles = ceilDiv(outRows, tileRows);
   Value outer = kb.divIdx(kb.workgroupId(), kb.idx(w.tiles));
   w.first = kb.mul(kb.remIdx(kb.workgroupId(), kb.idx(w.tiles)), kb.idx(tileRows));
@@ -310,7 +316,7 @@ Launch emitGateUp(KernelBuilder &kb, const GateUpSpec &s) {
   Value offsets = s.grouped ? kb.binding(slot++, i32, kb.idx(e + 1)) : Value();
   Value out = kb.binding(slot, f32, kb.mul(rows, kb.idx(inter)));
 
-  ExpertWork work = splitExpertWork(kb, s.grouped, offsets, t, inter);
+  ExpertWork work = splitExpertWork(kb, s.grouped, offsets, t, inter, s.gate);
   const RowRange &range = work.rows;
 
   // For each slab of gate/up rows, every token row of the expert: the slab
@@ -354,7 +360,7 @@ Launch emitDown(KernelBuilder &kb, const DownSpec &s) {
   Value bias = s.hasBias ? kb.binding(slot++, s.biasType, kb.idx(h)) : Value();
   Value out = kb.binding(slot, f32, kb.mul(rows, kb.idx(h)));
 
-  ExpertWork work = splitExpertWork(kb, s.grouped, offsets, rows, h);
+  ExpertWork work = splitExpertWork(kb, s.grouped, offsets, rows, h, s.weight);
   const RowRange &range = work.rows;
 
   // Two token rows by n weight rows per dot tile.

@@ -112,18 +112,22 @@ def write_safetensors(path, tensors, metadata=None):
             f.write(blob)
 
 
-def save_checkpoint(model_dir, tensors, shards=1):
-    """Writes {name: (dtype, storage)} as model.safetensors or `shards` files + index."""
+def save_checkpoint(model_dir, tensors, shards=1, scales_apart=False):
+    """Writes {name: (dtype, storage)} as model.safetensors or `shards` files + index; with
+    `scales_apart` every FP8 `_scale_inv` goes to the last shard, away from its weight."""
     os.makedirs(model_dir, exist_ok=True)
     if shards == 1:
         write_safetensors(os.path.join(model_dir, "model.safetensors"), tensors)
         return
-    names = sorted(tensors)
+    names = sorted(n for n in tensors if not (scales_apart and n.endswith("_scale_inv")))
     sizes = [tensors[n][1].nbytes for n in names]
+    spread = shards - 1 if scales_apart else shards
     total, groups, acc = sum(sizes), [[] for _ in range(shards)], 0
     for name, size in zip(names, sizes):
-        groups[min(shards - 1, int(acc * shards / total))].append(name)
+        groups[min(spread - 1, int(acc * spread / total))].append(name)
         acc += size
+    if scales_apart:
+        groups[-1] = sorted(n for n in tensors if n.endswith("_scale_inv"))
     weight_map = {}
     for i, group in enumerate(groups):
         file = f"model-{i + 1:05d}-of-{shards:05d}.safetensors"

@@ -155,7 +155,7 @@ def fp8_checkpoint_tensors(tensors, block):
     layout: `NAME` F8_E4M3 and `NAME_scale_inv` F32); embeddings, norms, the router and lm_head stay."""
     out = {}
     for name, (dtype, arr) in tensors.items():
-        if name.startswith("model.layers.") and name.endswith("_proj.weight"):
+        if name.startswith("model.layers.") and name.endswith(("_proj.weight", "_proj_with_mqa.weight")):
             codes, scale = fp8_quantize(R.decode(dtype, arr).astype(np.float64), block)
             out[name] = ("F8_E4M3", codes)
             out[name + "_scale_inv"] = ("F32", scale)
@@ -164,8 +164,8 @@ def fp8_checkpoint_tensors(tensors, block):
     return out
 
 
-def write_model(directory, cfg, tensors, shards):
-    R.save_checkpoint(directory, tensors, shards=shards)
+def write_model(directory, cfg, tensors, shards, scales_apart=False):
+    R.save_checkpoint(directory, tensors, shards=shards, scales_apart=scales_apart)
     with open(os.path.join(directory, "config.json"), "w") as f:
         json.dump(cfg, f)
 

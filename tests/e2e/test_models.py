@@ -139,7 +139,8 @@ def main():
         # the kernels read the e4m3 bytes; the reference runs in float64 on
         # the dequantised weights. 16x32 blocks leave partial blocks in every
         # tensor; 128x128 blocks on dims that are not multiples of 128 (the
-        # real checkpoints' block), the scales in another shard.
+        # real checkpoints' block). Every scale sits in another shard than
+        # its weight.
         fp8_cases = [("16x32 blocks", (16, 32), dict(T.CONFIGS["deepseek_v3"], kv_lora_rank=32)),
                      ("128x128 blocks", (128, 128), dict(T.CONFIGS["deepseek_v3"], hidden_size=200,
                                                          q_lora_rank=144, kv_lora_rank=128,
@@ -152,7 +153,8 @@ def main():
             d = os.path.join(work, f"deepseek-fp8-{block[0]}")
             T.write_model(d, dict(cfg, quantization_config={"quant_method": "fp8", "fmt": "e4m3",
                                                             "activation_scheme": "dynamic",
-                                                            "weight_block_size": list(block)}), tensors, 3)
+                                                            "weight_block_size": list(block)}), tensors, 3,
+                          scales_apart=True)
             reference = R.load_model(d, torch.float64)
             want_tokens, want_logits = reference.generate(PROMPT, STEPS)
             want = want_logits.numpy()
@@ -196,6 +198,28 @@ def main():
             report(f"{name}: {quantized} e4m3 tensors, embedded as {grown} bytes for {stored} in the checkpoint "
                    f"({fp8_bytes} of them e4m3)", quantized > 0 and fp8_bytes <= grown < stored + fp8_bytes // 2,
                    f"grew by {grown}")
+
+        # Refused, by tensor: an e4m3 NaN in a weight; a row split of an FP8
+        # tensor off its scale blocks (kv_lora_rank 24 in 16-row blocks).
+        qcfg = {"quant_method": "fp8", "fmt": "e4m3", "activation_scheme": "dynamic", "weight_block_size": [16, 32]}
+        cfg = dict(T.CONFIGS["deepseek_v3"], kv_lora_rank=32)
+        tensors = T.fp8_checkpoint_tensors(T.checkpoint_tensors(T.random_model(cfg, 6), "F32"), (16, 32))
+        bad = "model.layers.1.mlp.experts.3.down_proj.weight"
+        codes = tensors[bad][1].copy()
+        codes.flat[37] = 0xFF
+        d = os.path.join(work, "fp8-nan")
+        T.write_model(d, dict(cfg, quantization_config=qcfg), dict(tensors, **{bad: ("F8_E4M3", codes)}), 1)
+        rc, text = run([compile_tool, d, "-o", d + ".hxm", "--quiet"])
+        report("an e4m3 NaN in a weight is refused by tensor and element", rc != 0 and
+               f"F8_E4M3 tensor '{bad}' holds a NaN (byte 0xFF) at element 37" in text, text)
+        cfg = T.CONFIGS["deepseek_v3"]  # kv_lora_rank 24
+        tensors = T.fp8_checkpoint_tensors(T.checkpoint_tensors(T.random_model(cfg, 6), "F32"), (16, 32))
+        d = os.path.join(work, "fp8-split")
+        T.write_model(d, dict(cfg, quantization_config=qcfg), tensors, 1)
+        rc, text = run([compile_tool, d, "-o", d + ".hxm", "--quiet"])
+        report("an FP8 row split off the scale blocks is refused", rc != 0 and
+               "rows [0, 24) of F8_E4M3 tensor 'model.layers.0.self_attn.kv_a_proj_with_mqa.weight' do not fall on "
+               "its 16-row scale blocks" in text, text)
 
         # A text prompt through the checkpoint's tokenizer.json.
         with open(GOLDEN) as f:

@@ -185,6 +185,7 @@ void generate(hexmoe_runtime_t* runtime, hexmoe_module_t* module, const Generate
     if (!o.dumpLogits.empty()) dumped.insert(dumped.end(), last, last + vocab);
     const int32_t next = pick(last, vocab, o, rng);
     generated.push_back(next);
+    if (position == 0 && o.printDecodeProfile) check(hexmoe_function_set_profiling(fn, 1));
     position += t;
     step = {next};
     if (next == eos) break;
@@ -206,6 +207,11 @@ void generate(hexmoe_runtime_t* runtime, hexmoe_module_t* module, const Generate
   std::printf("prefill: %zu tokens in %.2f ms (%.1f tokens/s); decode: %zu tokens in %.2f ms (%.1f tokens/s)\n",
               prompt.size(), prefillSeconds * 1e3, prompt.size() / std::max(prefillSeconds, 1e-9), decoded,
               decodeSeconds * 1e3, decoded ? decoded / std::max(decodeSeconds, 1e-9) : 0.0);
+  if (o.printDecodeProfile) {
+    std::printf("decode steps, per step:\n");
+    o.printDecodeProfile(fn);
+    check(hexmoe_function_set_profiling(fn, 0));
+  }
 }
 
 }  // namespace hexmoe::tools

@@ -5,6 +5,7 @@
 #define HEXMOE_TOOLS_HEXMOE_RUN_GENERATE_H_
 
 #include <cstdint>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -26,6 +27,9 @@ struct GenerateOptions {
   std::string tokenizerPath;       // "": tokenizer.json beside the checkpoint
   int64_t eosId = -2;              // -2: from the checkpoint's config; -1: none
   bool printIds = false;           // print ids even when there is a tokenizer
+  /// Called with `forward` after the run when set: the decode steps were
+  /// profiled (hexmoe_function_set_profiling), the prefill not.
+  std::function<void(const hexmoe_function_t*)> printDecodeProfile;
 };
 
 /// A failure with its message; hexmoe-run prints it and exits with 1.

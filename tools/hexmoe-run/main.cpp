@@ -33,7 +33,8 @@ options:
   --repeat=N            after one warm-up run, time N more runs and print the
                         median, min, p10, p90 and max (loading excluded)
   --profile             time every kernel launch and print a table of where
-                        the time goes (over the --repeat runs, or one run)
+                        the time goes (over the --repeat runs, or one run;
+                        with --prompt, over the decode steps)
   --device=NAME         the device to run on: cpu (default), cpu:N (the host
                         with a thread pool of its own), opencl:N (OpenCL
                         device N; needs an artifact compiled with
@@ -433,7 +434,9 @@ int run(const Options& o) {
 
   if (o.generation) {
     try {
-      hexmoe::tools::generate(runtime.get(), module.get(), o.gen);
+      hexmoe::tools::GenerateOptions gen = o.gen;
+      if (o.profile) gen.printDecodeProfile = printProfile;
+      hexmoe::tools::generate(runtime.get(), module.get(), gen);
     } catch (const hexmoe::tools::GenerateError& e) {
       throw Failure{e.what()};
     }
