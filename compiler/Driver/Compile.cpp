@@ -38,7 +38,8 @@ void prepareContext(MLIRContext &context) {
 namespace {
 
 static_assert(fb::ElementType_f32 == 0 && fb::ElementType_bf16 == 1 && fb::ElementType_i32 == 2 &&
-                  fb::ElementType_i64 == 3 && fb::ElementType_f8e4m3 == 4,
+                  fb::ElementType_i64 == 3 && fb::ElementType_f8e4m3 == 4 &&
+                  fb::ElementType_i8 == 5,
               "elementTypeCode (compiler/Plan/Passes.h) numbers element types as the artifact does");
 
 fb::ElementType elementTypeOf(Type t) { return static_cast<fb::ElementType>(elementTypeCode(t)); }
@@ -71,6 +72,7 @@ std::optional<weights::DType> checkpointTypeOf(Type t) {
   if (t.isInteger(32)) return weights::DType::kI32;
   if (t.isInteger(64)) return weights::DType::kI64;
   if (isa<Float8E4M3FNType>(t)) return weights::DType::kF8E4M3;
+  if (t.isInteger(8)) return weights::DType::kI8;
   return std::nullopt;
 }
 
@@ -135,7 +137,8 @@ writeWeights(ModuleOp module, flatbuffers::FlatBufferBuilder &fbb, const std::ve
     for (int64_t d : use.shape) elements *= d;
     const uint64_t width = use.elementType.isF32() || use.elementType.isInteger(32) ? 4
                            : use.elementType.isBF16()                         ? 2
-                           : isa<Float8E4M3FNType>(use.elementType)           ? 1
+                           : isa<Float8E4M3FNType>(use.elementType) ||
+                                   use.elementType.isInteger(8)               ? 1
                                                                               : 8;
     const uint64_t bytes = static_cast<uint64_t>(elements) * width;
 

@@ -3,6 +3,7 @@
 
 #include "models/weights/dequant.h"
 #include "models/weights/dtype.h"
+#include "models/weights/quantize.h"
 
 #include <algorithm>
 #include <cmath>
@@ -21,8 +22,8 @@ std::string shapeOf(const std::vector<int64_t>& dims, const std::string& type) {
 /// Writes the function's arguments and body, one SSA value at a time.
 class Emitter {
  public:
-  Emitter(const ModelConfig& config, const weights::Checkpoint& ckpt, BuiltModel& out)
-      : config_(config), ckpt_(ckpt), out_(out) {}
+  Emitter(const ModelConfig& config, const weights::Checkpoint& ckpt, const BuildOptions& options, BuiltModel& out)
+      : config_(config), ckpt_(ckpt), options_(options), out_(out) {}
 
   /// A plain argument named `name` (moe.name).
   std::string input(const std::string& name, const std::string& type) {
@@ -61,10 +62,70 @@ class Emitter {
     return argument(pieces, shapeOf(shape, type));
   }
 
-  /// A compiler-made f32 weight (embedded).
-  std::pair<std::string, std::string> generated(const std::string& name, const std::vector<int64_t>& shape) {
-    const std::string v = "%w" + std::to_string(args_.size());
+  /// A weight of the projections BuildOptions::quantize covers: quantised
+  /// here when asked (and not FP8 already), else as weight() takes it.
+  StatusOr<std::pair<std::string, std::string>> projection(const std::vector<std::string>& pieces,
+                                                           const std::vector<int64_t>& shape) {
+    using Q = BuildOptions::Quantize;
+    const std::string first = pieces.front().substr(0, pieces.front().find('@'));
+    const weights::CheckpointTensor* t = ckpt_.find(first);
+    if (options_.quantize == Q::kNone || !t || !weights::isFloating(t->info->dtype) ||
+        t->info->dtype == weights::DType::kF8E4M3)
+      return weight(pieces, shape);
+    // The f32 values of every piece, in order.
+    int64_t elements = 1;
+    for (int64_t d : shape) elements *= d;
+    std::vector<float> values(static_cast<size_t>(elements));
+    int64_t at = 0;
+    std::string spec;
+    for (const std::string& piece : pieces) {
+      spec += (spec.empty() ? "" : ";") + piece;
+      const std::string name = piece.substr(0, piece.find('@'));
+      const weights::CheckpointTensor* p = ckpt_.find(name);
+      if (!p) return notFound(ckpt_.dir() + ": the checkpoint has no tensor '" + name + "'");
+      const int64_t last = p->info->shape.empty() ? 1 : p->info->shape.back();
+      int64_t r0 = 0, r1 = last == 0 ? 0 : p->info->elementCount() / last;
+      if (piece.find('@') != std::string::npos) {
+        const std::string range = piece.substr(piece.find('@') + 1);
+        r0 = std::stoll(range.substr(0, range.find(':')));
+        r1 = std::stoll(range.substr(range.find(':') + 1));
+      }
+      const int64_t n = (r1 - r0) * last;
+      if (at + n > elements || !weights::isFloating(p->info->dtype) || p->info->dtype == weights::DType::kF8E4M3)
+        return weight(pieces, shape);  // weight() reports what does not fit
+      weights::convertToF32(p->info->dtype, p->bytes() + r0 * last * weights::dtypeSize(p->info->dtype),
+                            static_cast<size_t>(n), values.data() + at);
+      at += n;
+    }
+    if (at != elements) return weight(pieces, shape);
+    const size_t rank = shape.size();
+    const int64_t rows = shape[rank - 2], cols = shape[rank - 1], matrices = elements / (rows * cols);
+    const bool fp8 = options_.quantize == Q::kFp8;
+    const weights::BlockSize block = fp8 ? weights::BlockSize{128, 128} : weights::BlockSize{1, 32};
+    weights::Quantized q = weights::quantizeBlocks(values.data(), matrices, rows, cols, block,
+                                                   fp8 ? weights::QuantFormat::kFp8E4M3 : weights::QuantFormat::kInt8);
+    const std::string key = std::string(fp8 ? "hexmoe.fp8." : "hexmoe.int8.") + spec;
+    out_.generatedWeights[key] = std::move(q.codes);
+    std::vector<uint8_t>& scaleBytes = out_.generatedWeights[key + ".scale"];
+    scaleBytes.resize(q.scales.size() * 4);
+    std::memcpy(scaleBytes.data(), q.scales.data(), scaleBytes.size());
+    std::vector<int64_t> scaleShape = shape;
+    scaleShape[rank - 2] = (rows + block.rows - 1) / block.rows;
+    scaleShape[rank - 1] = (cols + block.cols - 1) / block.cols;
+    const auto codes = generated(key, shape, fp8 ? "f8E4M3FN" : "i8");
+    const auto scales = generated(key + ".scale", scaleShape);
     const std::string tensor = shapeOf(shape, "f32");
+    const std::string v = op("moe.dequant " + codes.first + ", " + scales.first + " block [" +
+                             std::to_string(block.rows) + ", " + std::to_string(block.cols) + "] : (" + codes.second +
+                             ", " + scales.second + ") -> " + tensor);
+    return std::make_pair(v, tensor);
+  }
+
+  /// A compiler-made weight (embedded), f32 unless `type` says otherwise.
+  std::pair<std::string, std::string> generated(const std::string& name, const std::vector<int64_t>& shape,
+                                                const std::string& type = "f32") {
+    const std::string v = "%w" + std::to_string(args_.size());
+    const std::string tensor = shapeOf(shape, type);
     args_.push_back(v + ": " + tensor + " {moe.weight = \"" + name + "\"}");
     return {v, tensor};
   }
@@ -173,6 +234,7 @@ class Emitter {
  private:
   const ModelConfig& config_;
   const weights::Checkpoint& ckpt_;
+  const BuildOptions& options_;
   BuiltModel& out_;
   std::vector<std::string> args_;
   std::ostringstream body_;
@@ -233,7 +295,7 @@ StatusOr<BuiltModel> buildDecoderMlir(const ModelConfig& c, const CheckpointLayo
   const int64_t q = nh * D, kv = nkv * D, V = c.vocabSize;
   const std::string act = shapeOf({-1, H}, "f32");
 
-  Emitter e(c, ckpt, out);
+  Emitter e(c, ckpt, options, out);
   const std::string ids = e.input("ids", "tensor<?xi32>");
   const std::string pos = e.input("positions", "tensor<?xi32>");
   // Per layer: keys and values (GQA), or MLA's latents and rotary keys.
@@ -263,6 +325,8 @@ StatusOr<BuiltModel> buildDecoderMlir(const ModelConfig& c, const CheckpointLayo
   };
 
   auto W = [&](std::vector<std::string> pieces, std::vector<int64_t> shape) { return e.weight(pieces, shape); };
+  // The projections BuildOptions::quantize covers.
+  auto P = [&](std::vector<std::string> pieces, std::vector<int64_t> shape) { return e.projection(pieces, shape); };
   HEXMOE_ASSIGN_OR_RETURN(auto embed, W({"model.embed_tokens.weight"}, {V, H}));
   std::string x = e.op("moe.embedding " + ids + ", " + embed.first + " : (tensor<?xi32>, " + embed.second + ") -> " + act);
 
@@ -290,19 +354,19 @@ StatusOr<BuiltModel> buildDecoderMlir(const ModelConfig& c, const CheckpointLayo
       const int64_t qk = c.qkNopeHeadDim + c.qkRopeHeadDim, lr = c.kvLoraRank, pr = c.qkRopeHeadDim;
       std::string qv;
       if (c.qLoraRank > 0) {
-        HEXMOE_ASSIGN_OR_RETURN(auto qa, W({L("self_attn.q_a_proj.weight")}, {c.qLoraRank, H}));
+        HEXMOE_ASSIGN_OR_RETURN(auto qa, P({L("self_attn.q_a_proj.weight")}, {c.qLoraRank, H}));
         HEXMOE_ASSIGN_OR_RETURN(auto qan, W({L("self_attn.q_a_layernorm.weight")}, {c.qLoraRank}));
-        HEXMOE_ASSIGN_OR_RETURN(auto qb, W({L("self_attn.q_b_proj.weight")}, {nh * qk, c.qLoraRank}));
+        HEXMOE_ASSIGN_OR_RETURN(auto qb, P({L("self_attn.q_b_proj.weight")}, {nh * qk, c.qLoraRank}));
         const std::string qaType = shapeOf({-1, c.qLoraRank}, "f32");
         qv = linear(rmsNorm(linear(n, act, qa, nullptr, c.qLoraRank), qaType, qan), qaType, qb, nullptr, nh * qk);
       } else {
-        HEXMOE_ASSIGN_OR_RETURN(auto qp, W({L("self_attn.q_proj.weight")}, {nh * qk, H}));
+        HEXMOE_ASSIGN_OR_RETURN(auto qp, P({L("self_attn.q_proj.weight")}, {nh * qk, H}));
         qv = linear(n, act, qp, nullptr, nh * qk);
       }
       qv = ropeOp(qv, nh * qk, qk);
       const std::string kva = L("self_attn.kv_a_proj_with_mqa.weight");
-      HEXMOE_ASSIGN_OR_RETURN(auto wc, W({kva + "@0:" + std::to_string(lr)}, {lr, H}));
-      HEXMOE_ASSIGN_OR_RETURN(auto wpe, W({kva + "@" + std::to_string(lr) + ":" + std::to_string(lr + pr)}, {pr, H}));
+      HEXMOE_ASSIGN_OR_RETURN(auto wc, P({kva + "@0:" + std::to_string(lr)}, {lr, H}));
+      HEXMOE_ASSIGN_OR_RETURN(auto wpe, P({kva + "@" + std::to_string(lr) + ":" + std::to_string(lr + pr)}, {pr, H}));
       HEXMOE_ASSIGN_OR_RETURN(auto kvn, W({L("self_attn.kv_a_layernorm.weight")}, {lr}));
       const std::string lType = shapeOf({-1, lr}, "f32"), pType = shapeOf({-1, pr}, "f32");
       const std::string latent = rmsNorm(linear(n, act, wc, nullptr, lr), lType, kvn);
@@ -311,7 +375,7 @@ StatusOr<BuiltModel> buildDecoderMlir(const ModelConfig& c, const CheckpointLayo
                                   ", " + lType + ", tensor<?xi32>) -> " + latentType);
       const std::string pc = e.op("moe.kv_write " + caches[i].second + ", " + pe + ", " + pos + " : (" + peType + ", " +
                                   pType + ", tensor<?xi32>) -> " + peType);
-      HEXMOE_ASSIGN_OR_RETURN(auto kvb, W({L("self_attn.kv_b_proj.weight")}, {nh * (c.qkNopeHeadDim + c.vHeadDim), lr}));
+      HEXMOE_ASSIGN_OR_RETURN(auto kvb, P({L("self_attn.kv_b_proj.weight")}, {nh * (c.qkNopeHeadDim + c.vHeadDim), lr}));
       // transformers' DeepSeek scaling: qk_head_dim^-0.5, times mscale(factor, mscale_all_dim)^2 under YaRN.
       double scale = 1.0 / std::sqrt(static_cast<double>(qk));
       if (c.rope.type == "yarn" && c.rope.mscaleAllDim > 0 && c.rope.factor > 1) {
@@ -324,7 +388,7 @@ StatusOr<BuiltModel> buildDecoderMlir(const ModelConfig& c, const CheckpointLayo
                                     std::to_string(c.qkNopeHeadDim) + " : i64, v_dim = " + std::to_string(c.vHeadDim) +
                                     " : i64, scale = " + f64(scale) + " : f64} : (" + shapeOf({-1, nh * qk}, "f32") +
                                     ", " + latentType + ", " + peType + ", " + kvb.second + ", tensor<?xi32>) -> " + oType);
-      HEXMOE_ASSIGN_OR_RETURN(auto o, W({L("self_attn.o_proj.weight")}, {H, nh * c.vHeadDim}));
+      HEXMOE_ASSIGN_OR_RETURN(auto o, P({L("self_attn.o_proj.weight")}, {H, nh * c.vHeadDim}));
       a = linear(attn, oType, o, nullptr, H);
     } else {
       std::pair<std::string, std::string> qkv[3], biases[3];
@@ -332,7 +396,7 @@ StatusOr<BuiltModel> buildDecoderMlir(const ModelConfig& c, const CheckpointLayo
       const int64_t widths[3] = {q, kv, kv};
       std::string proj[3];
       for (int j = 0; j < 3; ++j) {
-        HEXMOE_ASSIGN_OR_RETURN(qkv[j], W({L(std::string("self_attn.") + names[j] + ".weight")}, {widths[j], H}));
+        HEXMOE_ASSIGN_OR_RETURN(qkv[j], P({L(std::string("self_attn.") + names[j] + ".weight")}, {widths[j], H}));
         if (c.qkvBias) {
           HEXMOE_ASSIGN_OR_RETURN(biases[j], W({L(std::string("self_attn.") + names[j] + ".bias")}, {widths[j]}));
         }
@@ -357,7 +421,7 @@ StatusOr<BuiltModel> buildDecoderMlir(const ModelConfig& c, const CheckpointLayo
                " : i64, v_head_dim = " + std::to_string(D) + " : i64, scale = " + f64(1.0 / std::sqrt(double(D))) +
                " : f64, sliding_window = " + std::to_string(c.slidingWindow.value_or(0)) + " : i64} : (" + qType + ", " +
                cacheType + ", " + cacheType + ", tensor<?xi32>) -> " + qType);
-      HEXMOE_ASSIGN_OR_RETURN(auto o, W({L("self_attn.o_proj.weight")}, {H, q}));
+      HEXMOE_ASSIGN_OR_RETURN(auto o, P({L("self_attn.o_proj.weight")}, {H, q}));
       std::pair<std::string, std::string> ob;
       if (c.outputBias) {
         HEXMOE_ASSIGN_OR_RETURN(ob, W({L("self_attn.o_proj.bias")}, {H}));
@@ -389,9 +453,9 @@ StatusOr<BuiltModel> buildDecoderMlir(const ModelConfig& c, const CheckpointLayo
           down.push_back(expertTensorName(layout, i, j, "down"));
         }
       }
-      HEXMOE_ASSIGN_OR_RETURN(auto g, W(gate, {E, I, H}));
-      HEXMOE_ASSIGN_OR_RETURN(auto u, W(up, {E, I, H}));
-      HEXMOE_ASSIGN_OR_RETURN(auto d, W(down, {E, H, I}));
+      HEXMOE_ASSIGN_OR_RETURN(auto g, P(gate, {E, I, H}));
+      HEXMOE_ASSIGN_OR_RETURN(auto u, P(up, {E, I, H}));
+      HEXMOE_ASSIGN_OR_RETURN(auto d, P(down, {E, H, I}));
       std::string attrs;
       auto attr = [&](const std::string& a) { attrs += (attrs.empty() ? "" : ", ") + a; };
       if (c.normTopkProb) attr("norm_topk_prob");
@@ -425,9 +489,9 @@ StatusOr<BuiltModel> buildDecoderMlir(const ModelConfig& c, const CheckpointLayo
         // Qwen2-MoE: its shared expert is gated per token, so it runs beside
         // the routed experts: sigmoid(x · shared_expert_gate) * ffn(x).
         const int64_t Is = c.sharedIntermediate;
-        HEXMOE_ASSIGN_OR_RETURN(auto sg, W({p + "shared_expert.gate_proj.weight"}, {Is, H}));
-        HEXMOE_ASSIGN_OR_RETURN(auto su, W({p + "shared_expert.up_proj.weight"}, {Is, H}));
-        HEXMOE_ASSIGN_OR_RETURN(auto sd, W({p + "shared_expert.down_proj.weight"}, {H, Is}));
+        HEXMOE_ASSIGN_OR_RETURN(auto sg, P({p + "shared_expert.gate_proj.weight"}, {Is, H}));
+        HEXMOE_ASSIGN_OR_RETURN(auto su, P({p + "shared_expert.up_proj.weight"}, {Is, H}));
+        HEXMOE_ASSIGN_OR_RETURN(auto sd, P({p + "shared_expert.down_proj.weight"}, {H, Is}));
         HEXMOE_ASSIGN_OR_RETURN(auto gw, W({p + "shared_expert_gate.weight"}, {1, H}));
         const std::string s0 = e.op("moe.ffn silu " + n2 + ", " + sg.first + ", " + su.first + ", " + sd.first + " : (" +
                                     act + ", " + sg.second + ", " + su.second + ", " + sd.second + ") -> " + act);
@@ -436,9 +500,9 @@ StatusOr<BuiltModel> buildDecoderMlir(const ModelConfig& c, const CheckpointLayo
                            ") -> " + act);
       } else if (c.sharedIntermediate > 0) {
         const int64_t Is = c.sharedIntermediate;
-        HEXMOE_ASSIGN_OR_RETURN(auto sg, W({p + "shared_experts.gate_proj.weight"}, {Is, H}));
-        HEXMOE_ASSIGN_OR_RETURN(auto su, W({p + "shared_experts.up_proj.weight"}, {Is, H}));
-        HEXMOE_ASSIGN_OR_RETURN(auto sd, W({p + "shared_experts.down_proj.weight"}, {H, Is}));
+        HEXMOE_ASSIGN_OR_RETURN(auto sg, P({p + "shared_experts.gate_proj.weight"}, {Is, H}));
+        HEXMOE_ASSIGN_OR_RETURN(auto su, P({p + "shared_experts.up_proj.weight"}, {Is, H}));
+        HEXMOE_ASSIGN_OR_RETURN(auto sd, P({p + "shared_experts.down_proj.weight"}, {H, Is}));
         shared = " shared(" + sg.first + ", " + su.first + ", " + sd.first + ")";
         sharedTypes = ", " + sg.second + ", " + su.second + ", " + sd.second;
       }
@@ -450,9 +514,9 @@ StatusOr<BuiltModel> buildDecoderMlir(const ModelConfig& c, const CheckpointLayo
       if (!gatedShared.empty()) ffn = e.op("moe.add " + ffn + ", " + gatedShared + " : (" + act + ", " + act + ") -> " + act);
     } else {
       const int64_t I = c.denseIntermediate;
-      HEXMOE_ASSIGN_OR_RETURN(auto g, W({L("mlp.gate_proj.weight")}, {I, H}));
-      HEXMOE_ASSIGN_OR_RETURN(auto u, W({L("mlp.up_proj.weight")}, {I, H}));
-      HEXMOE_ASSIGN_OR_RETURN(auto d, W({L("mlp.down_proj.weight")}, {H, I}));
+      HEXMOE_ASSIGN_OR_RETURN(auto g, P({L("mlp.gate_proj.weight")}, {I, H}));
+      HEXMOE_ASSIGN_OR_RETURN(auto u, P({L("mlp.up_proj.weight")}, {I, H}));
+      HEXMOE_ASSIGN_OR_RETURN(auto d, P({L("mlp.down_proj.weight")}, {H, I}));
       ffn = e.op("moe.ffn silu " + n2 + ", " + g.first + ", " + u.first + ", " + d.first + " : (" + act + ", " +
                  g.second + ", " + u.second + ", " + d.second + ") -> " + act);
     }

@@ -42,6 +42,13 @@ struct BuildOptions {
   /// Cache positions S: the longest prompt plus generated tokens. 0: the
   /// config's max_position_embeddings, at most 4096.
   int64_t maxSeqLen = 0;
+  /// Quantise the decoder layers' projections (attention, dense and expert
+  /// FFNs; not embeddings, norms, routers or the LM head) of an f32/bf16
+  /// checkpoint at build time, into embedded codes and scales that a
+  /// moe.dequant reads: fp8 e4m3 in 128x128 blocks, or int8 in groups of 32
+  /// along each row (models/weights/quantize.h). FP8 checkpoint tensors stay
+  /// as they are.
+  enum class Quantize { kNone, kFp8, kInt8 } quantize = Quantize::kNone;
 };
 
 struct BuiltModel {

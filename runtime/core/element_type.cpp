@@ -12,6 +12,7 @@ size_t elementSize(ElementType type) {
     case ElementType::kI32: return 4;
     case ElementType::kI64: return 8;
     case ElementType::kF8E4M3: return 1;
+    case ElementType::kI8: return 1;
   }
   return 0;
 }
@@ -23,6 +24,7 @@ const char* elementTypeName(ElementType type) {
     case ElementType::kI32: return "i32";
     case ElementType::kI64: return "i64";
     case ElementType::kF8E4M3: return "f8e4m3";
+    case ElementType::kI8: return "i8";
   }
   return "?";
 }

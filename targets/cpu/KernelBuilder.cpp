@@ -199,6 +199,7 @@ KernelBuilder::Weight KernelBuilder::bindWeight(int &slot, const WeightFormat &f
   w.cols = cols;
   // e4m3fn travels as its bytes: LLVM has no 8-bit float type.
   Type storage = isa<Float8E4M3FNType>(format.storage) ? Type(b_.getI8Type()) : format.storage;
+  assert((!storage.isInteger(8) || format.blockScaled()) && "8-bit weights are block-scaled");
   w.mem = binding(slot++, storage, idx(matrices * rows * cols));
   if (format.blockScaled()) {
     const int64_t rb = (rows + format.blockRows - 1) / format.blockRows;
@@ -216,23 +217,29 @@ KernelBuilder::Row KernelBuilder::weightRow(const Weight &w, Value matrix, Value
     r.scales = w.scales;
     r.scaleBase = mul(add(mul(matrix, idx(rb)), divIdx(row, idx(w.format.blockRows))), idx(cb));
     r.blockCols = w.format.blockCols;
+    r.int8 = w.format.storage.isInteger(8);
   }
   return r;
 }
 
-Value KernelBuilder::loadWeightLanes(Value mem, Value i, bool vector) {
-  Type elem = cast<MemRefType>(mem.getType()).getElementType();
-  if (!elem.isInteger(8)) return vector ? loadVec(mem, i) : loadF32(mem, i);
-  if (!vector) return decodeE4m3(load(mem, i), /*exact=*/false);
-  auto vt = VectorType::get({config_.vectorWidth}, elem);
-  return decodeE4m3(vector::LoadOp::create(b_, loc_, vt, mem, ValueRange{i}), /*exact=*/false);
+Value KernelBuilder::loadWeightLanes(const Row &row, Value i, bool vector) {
+  Type elem = cast<MemRefType>(row.mem.getType()).getElementType();
+  if (!elem.isInteger(8)) return vector ? loadVec(row.mem, i) : loadF32(row.mem, i);
+  Value bytes = vector ? Value(vector::LoadOp::create(b_, loc_, VectorType::get({config_.vectorWidth}, elem), row.mem,
+                                                      ValueRange{i}))
+                       : load(row.mem, i);
+  if (!row.int8) return decodeE4m3(bytes, /*exact=*/false);
+  Type f32t = vector ? Type(VectorType::get({config_.vectorWidth}, b_.getF32Type())) : Type(b_.getF32Type());
+  return arith::SIToFPOp::create(b_, loc_, f32t, bytes);
 }
 
 Value KernelBuilder::loadWeight(const Row &row, Value col, bool vector) {
   if (!row.scales) return vector ? loadVec(row.mem, add(row.base, col)) : loadF32(row.mem, add(row.base, col));
   const int64_t vw = config_.vectorWidth, bc = row.blockCols;
-  Value v = loadWeightLanes(row.mem, add(row.base, col), vector);
-  auto scaleAt = [&](Value c) { return mul(load(row.scales, add(row.scaleBase, divIdx(c, idx(bc)))), f32(256.0)); };
+  Value v = loadWeightLanes(row, add(row.base, col), vector);
+  auto scaleAt = [&](Value c) {
+    return mul(load(row.scales, add(row.scaleBase, divIdx(c, idx(bc)))), f32(laneFactor(row)));
+  };
   if (!vector) return mul(v, scaleAt(col));
   if (bc % vw == 0) return mul(v, splat(scaleAt(col)));  // callers step col by vw from 0
   SmallVector<Value> lanes;
@@ -256,7 +263,7 @@ KernelBuilder::dotSpan(ArrayRef<Row> acts, ArrayRef<Row> weights, Value k0, int6
       for (const Row &row : acts) a.push_back(loadVec(row.mem, add(row.base, kk)));
       SmallVector<Value> next(carried.begin(), carried.end());
       for (size_t w = 0; w < weights.size(); ++w) {
-        Value wv = loadWeightLanes(weights[w].mem, add(weights[w].base, kk), /*vector=*/true);
+        Value wv = loadWeightLanes(weights[w], add(weights[w].base, kk), /*vector=*/true);
         for (size_t r = 0; r < acts.size(); ++r) {
           size_t slot = r * weights.size() + w;
           next[slot] = vector::FMAOp::create(b_, loc_, a[r], wv, next[slot]);
@@ -272,7 +279,7 @@ KernelBuilder::dotSpan(ArrayRef<Row> acts, ArrayRef<Row> weights, Value k0, int6
       for (size_t r = 0; r < acts.size(); ++r) {
         Value a = loadF32(acts[r].mem, add(acts[r].base, kk));
         for (size_t w = 0; w < weights.size(); ++w) {
-          Value wv = loadWeightLanes(weights[w].mem, add(weights[w].base, kk), /*vector=*/false);
+          Value wv = loadWeightLanes(weights[w], add(weights[w].base, kk), /*vector=*/false);
           size_t slot = r * weights.size() + w;
           next[slot] = math::FmaOp::create(b_, loc_, a, wv, next[slot]);
         }
@@ -301,7 +308,7 @@ SmallVector<Value> KernelBuilder::dotTile(ArrayRef<Row> acts, ArrayRef<Row> weig
   }
 
   // Block-scaled: each block of bc columns accumulates from zero, then adds
-  // to the running sums times its scale (2^8 folded in, see decodeE4m3).
+  // to the running sums times its scale (e4m3's 2^8 folded in, decodeE4m3).
   const int64_t vw = config_.vectorWidth, full = k / bc, rest = k % bc;
   const bool vecParts = bc >= vw || rest >= vw, scalarParts = bc % vw != 0 || rest % vw != 0;
   auto vf32 = VectorType::get({vw}, b_.getF32Type());
@@ -310,7 +317,7 @@ SmallVector<Value> KernelBuilder::dotTile(ArrayRef<Row> acts, ArrayRef<Row> weig
   auto addBlock = [&](Value block, Value k0, int64_t len, SmallVector<Value> &v, SmallVector<Value> &s) {
     auto [bv, bs] = dotSpan(acts, weights, k0, len);
     for (size_t w = 0; w < weights.size(); ++w) {
-      Value scale = mul(load(weights[w].scales, add(weights[w].scaleBase, block)), f32(256.0));
+      Value scale = mul(load(weights[w].scales, add(weights[w].scaleBase, block)), f32(laneFactor(weights[w])));
       Value scaleVec = bv.empty() ? Value() : splat(scale);
       for (size_t r = 0; r < acts.size(); ++r) {
         const size_t slot = r * weights.size() + w;

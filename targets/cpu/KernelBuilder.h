@@ -29,7 +29,7 @@ struct KernelConfig {
 /// block-scaled format (moe.dequant), the block its f32 scales cover. A
 /// block-scaled weight's scales are bound right after it.
 struct WeightFormat {
-  mlir::Type storage;                    ///< f32, bf16 or f8E4M3FN
+  mlir::Type storage;                    ///< f32, bf16, f8E4M3FN or i8
   int64_t blockRows = 0, blockCols = 0;  ///< > 0 when block-scaled
   bool blockScaled() const { return blockRows > 0; }
   bool operator==(const WeightFormat &o) const {
@@ -107,6 +107,7 @@ public:
     mlir::Value scales = {};
     mlir::Value scaleBase = {};
     int64_t blockCols = 0;
+    bool int8 = false;  ///< i8 storage holds int8 codes, not e4m3 bytes
   };
 
   /// A weight operand bound as `matrices` stacked [rows, cols] matrices.
@@ -141,8 +142,12 @@ private:
   /// `exact` (the block-scaled dot folds the 2^8 into its scales). Finite
   /// codes only (the compiler refuses NaN weights).
   mlir::Value decodeE4m3(mlir::Value bytes, bool exact);
-  /// Weight lanes as f32, e4m3fn divided by 2^8 (decodeE4m3).
-  mlir::Value loadWeightLanes(mlir::Value mem, mlir::Value i, bool vector);
+  /// A row's weight lanes at `i` as f32: e4m3fn divided by 2^8
+  /// (decodeE4m3), int8 as it is.
+  mlir::Value loadWeightLanes(const Row &row, mlir::Value i, bool vector);
+  /// What a block-scaled row's scale is multiplied by: the 2^8 that e4m3
+  /// lanes lack, or 1.
+  double laneFactor(const Row &row) const { return row.int8 ? 1.0 : 256.0; }
   /// Accumulators of one span [k0, k0 + len) of a dot tile: vector ones
   /// (none when len < vectorWidth) and scalar ones for the tail (none when
   /// len is a multiple of vectorWidth), each from zero.

@@ -45,6 +45,7 @@ int64_t staticDim(Value v, unsigned i) { return cast<RankedTensorType>(v.getType
 const char *clType(Type t) {
   if (t.isBF16()) return "ushort";
   if (isa<Float8E4M3FNType>(t)) return "uchar";
+  if (t.isInteger(8)) return "char";
   if (t.isInteger(32)) return "int";
   if (t.isInteger(64)) return "long";
   return "float";
@@ -90,8 +91,10 @@ void addNames(std::vector<std::string> &names, const ClWeight &w) {
 /// An expression loading flat element `index` of weight `w` as its f32 value.
 std::string loadWeight(const ClWeight &w, const std::string &index) {
   if (w.scales.empty()) return loadWeight(w.storage, w.mem, index);
-  return "(hx_fp8(" + w.mem + "[" + index + "]) * " + w.scales + "[hx_block(" + index + ", " + num(w.rows) + ", " +
-         num(w.cols) + ", " + num(w.blockRows) + ", " + num(w.blockCols) + ")])";
+  const std::string code = w.storage.isInteger(8) ? "(float)" + w.mem + "[" + index + "]"
+                                                  : "hx_fp8(" + w.mem + "[" + index + "])";
+  return "(" + code + " * " + w.scales + "[hx_block(" + index + ", " + num(w.rows) + ", " + num(w.cols) + ", " +
+         num(w.blockRows) + ", " + num(w.blockCols) + ")])";
 }
 
 /// Lines computing `float <acc> = Σ_c act[c] * w[base + c]` for c < n, for

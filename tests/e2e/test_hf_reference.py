@@ -131,23 +131,65 @@ def checkpoint_tensors(model, dtype, packed=False, legacy_mixtral=False):
     return {k: ("F32", v.astype(np.float32)) for k, v in state.items()}
 
 
-def fp8_quantize(weight, block):
-    """[R, C] float weights -> (e4m3fn codes, f32 scales [ceil(R/br), ceil(C/bc)]) as DeepSeek's FP8
-    checkpoints hold them: each block's scale is its largest magnitude over 448, codes round to nearest."""
+def block_scales(weight, block, top):
+    """f32 scales [ceil(R/br), ceil(C/bc)]: each block's largest magnitude over `top` (at least 1e-30)."""
     rows, cols = weight.shape
     br, bc = block
     scale = np.empty((-(-rows // br), -(-cols // bc)), dtype=np.float32)
     for i in range(scale.shape[0]):
         for j in range(scale.shape[1]):
-            scale[i, j] = max(float(np.abs(weight[i * br:(i + 1) * br, j * bc:(j + 1) * bc]).max()), 1e-30) / 448.0
-    full = np.repeat(np.repeat(scale.astype(np.float64), br, axis=0), bc, axis=1)[:rows, :cols]
+            amax = float(np.abs(weight[i * br:(i + 1) * br, j * bc:(j + 1) * bc]).max())
+            scale[i, j] = max(amax, 1e-30) / top
+    return scale
+
+
+def fp8_quantize(weight, block):
+    """[R, C] float weights -> (e4m3fn codes, f32 scales [ceil(R/br), ceil(C/bc)]) as DeepSeek's FP8
+    checkpoints hold them and models/weights/quantize.h makes them: each block's scale is its largest
+    magnitude over 448, codes the nearest e4m3fn value (ties to the even code)."""
+    rows, cols = weight.shape
+    scale = block_scales(weight, block, 448.0)
+    full = np.repeat(np.repeat(scale.astype(np.float64), block[0], axis=0), block[1], axis=1)[:rows, :cols]
     x = weight / full
     positive = R.E4M3_VALUES[:127]  # codes 0x00..0x7E, increasing
     mag = np.abs(x)
     hi = np.clip(np.searchsorted(positive, mag), 1, 126)
     lo = hi - 1
-    code = np.where(mag - positive[lo] <= positive[hi] - mag, lo, hi)
+    below, above = mag - positive[lo], positive[hi] - mag
+    code = np.where((below < above) | ((below == above) & (lo % 2 == 0)), lo, hi)
     return (code | (np.signbit(x).astype(np.int64) << 7)).astype(np.uint8), scale
+
+
+def int8_quantize(weight, block=(1, 32)):
+    """[R, C] float weights -> (int8 codes, f32 scales) as `--weight-type=int8` makes them: scale = largest
+    magnitude of the group over 127, code = round(w / scale) (ties to even)."""
+    rows, cols = weight.shape
+    scale = block_scales(weight, block, 127.0)
+    full = np.repeat(np.repeat(scale.astype(np.float64), block[0], axis=0), block[1], axis=1)[:rows, :cols]
+    return np.clip(np.rint(weight / full), -127, 127).astype(np.int8), scale
+
+
+def dequantize(codes, scale, block):
+    rows, cols = codes.shape
+    full = np.repeat(np.repeat(scale.astype(np.float64), block[0], axis=0), block[1], axis=1)[:rows, :cols]
+    values = R.E4M3_VALUES[codes] if codes.dtype == np.uint8 else codes.astype(np.float64)
+    return values * full
+
+
+def compile_time_quantized(tensors, fmt, kv_lora_rank=0):
+    """{name: float64 values} of what `hexmoe-compile --weight-type=fp8|int8` makes of each projection of an
+    f32 checkpoint (per-expert tensors): each tensor quantised on its own, kv_a_proj_with_mqa as its two row
+    blocks (the latent rows and the rotary rows, as the decoder splits it)."""
+    block = (128, 128) if fmt == "fp8" else (1, 32)
+    quantize = fp8_quantize if fmt == "fp8" else int8_quantize
+    out = {}
+    for name, (dtype, arr) in tensors.items():
+        if not (name.startswith("model.layers.") and name.endswith(("_proj.weight", "_proj_with_mqa.weight"))):
+            continue
+        w = R.decode(dtype, arr)
+        parts = [w[:kv_lora_rank], w[kv_lora_rank:]] if name.endswith("kv_a_proj_with_mqa.weight") else [w]
+        out[name] = np.concatenate([dequantize(*quantize(p, block), block) for p in parts])
+    return out
 
 
 def fp8_checkpoint_tensors(tensors, block):

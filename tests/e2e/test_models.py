@@ -199,6 +199,52 @@ def main():
                    f"({fp8_bytes} of them e4m3)", quantized > 0 and fp8_bytes <= grown < stored + fp8_bytes // 2,
                    f"grew by {grown}")
 
+        # Quantised at compile time (--weight-type=fp8|int8) from f32
+        # checkpoints: the reference holds the same codes and scales
+        # (test_hf_reference.compile_time_quantized repeats the rule), so the
+        # logits match it as closely as unquantised ones do; the projections
+        # are embedded in one byte a weight.
+        for arch, fmt in (("deepseek_v3", "fp8"), ("deepseek_v3", "int8"), ("qwen3_moe", "int8"), ("mixtral", "fp8")):
+            name = f"{arch} f32 checkpoint, --weight-type={fmt}"
+            cfg = dict(T.CONFIGS[arch])
+            model = T.round_model(T.random_model(cfg, 8), torch.float32)
+            tensors = T.checkpoint_tensors(model, "F32")
+            d = os.path.join(work, f"{arch}-{fmt}")
+            T.write_model(d, cfg, tensors, 1)
+            art = d + ".hxm"
+            rc, text = run([compile_tool, d, "-o", art, "--max-seq-len=32", f"--weight-type={fmt}", "--quiet"] +
+                           (["--target=cpu,opencl"] if opts.device else []))
+            if rc != 0:
+                report(f"compile {name}", False, text)
+                continue
+            quantized = T.compile_time_quantized(tensors, fmt, cfg.get("kv_lora_rank", 0))
+            with torch.no_grad():
+                state = model.state_dict()
+                for tname, values in quantized.items():
+                    state[tname].copy_(torch.from_numpy(values))
+            want_tokens, want_logits = model.generate(PROMPT, STEPS)
+            want = want_logits.numpy()
+            # Against the same checkpoint compiled without quantising (it
+            # refers to the checkpoint): the codes and scales add a byte a
+            # weight, a scale a block and each tensor's entry (a bf16 copy
+            # would add 2 bytes a weight, an f32 one 4).
+            plain = d + "-plain.hxm"
+            rc, text = run([compile_tool, d, "-o", plain, "--max-seq-len=32", "--quiet"] +
+                           (["--target=cpu,opencl"] if opts.device else []))
+            grown = os.path.getsize(art) - os.path.getsize(plain) if rc == 0 else -1
+            weights = sum(a.size for n, (_, a) in tensors.items() if n in quantized)
+            report(f"{name}: {len(quantized)} projections, {weights} weights embedded in {grown} bytes",
+                   weights <= grown < 2 * weights, text)
+            for where, extra in [("", [])] + ([(f" on {opts.device}", [f"--device={opts.device}"])] if opts.device else []):
+                tokens, logits, text = generate(art, work, PROMPT, STEPS, extra)
+                if tokens is None:
+                    report(f"generate {name}{where}", False, text)
+                    continue
+                err = float(np.abs(logits - want).max() / np.abs(want).max())
+                report(f"{name}{where}: logits after prefill and {STEPS - 1} decode steps, relative error {err:.2e}",
+                       logits.shape == want.shape and err < TOLERANCE, f"error {err:.3e}")
+                report(f"{name}{where}: greedy tokens {tokens}", tokens == want_tokens, f"reference {want_tokens}")
+
         # Refused, by tensor: an e4m3 NaN in a weight; a row split of an FP8
         # tensor off its scale blocks (kv_lora_rank 24 in 16-row blocks).
         qcfg = {"quant_method": "fp8", "fmt": "e4m3", "activation_scheme": "dynamic", "weight_block_size": [16, 32]}

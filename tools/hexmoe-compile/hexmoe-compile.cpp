@@ -39,7 +39,10 @@ static cl::opt<std::string> target(
 static cl::opt<std::string> weightType(
     "weight-type",
     cl::desc("Element type of expert weights in the compiled functions: f32 (default) or "
-             "bf16 (gate/up/down of routed and shared experts; f32 accumulation)"),
+             "bf16 (gate/up/down of routed and shared experts; f32 accumulation). For a model "
+             "directory also fp8 (e4m3, 128x128 blocks with f32 scales) or int8 (groups of 32 "
+             "along each row, as llama.cpp's Q8_0): every projection of the decoder layers is "
+             "quantised at compile time and embedded; FP8 checkpoint tensors stay as they are"),
     cl::init("f32"));
 static cl::opt<std::string> signKey(
     "sign",
@@ -81,7 +84,8 @@ static cl::opt<bool> quiet("quiet", cl::desc("Print nothing on success"));
 
 /// A Hugging Face model directory as moe MLIR: config.json read and checked
 /// against the checkpoint, the decoder built. Prints errors; false on one.
-static bool buildModelMlir(const std::string &dir, hexmoe::models::BuiltModel &built) {
+static bool buildModelMlir(const std::string &dir, hexmoe::models::BuildOptions::Quantize quantize,
+                           hexmoe::models::BuiltModel &built) {
   auto fail = [](const hexmoe::Status &s) {
     llvm::errs() << "hexmoe-compile: " << s.message() << "\n";
     return false;
@@ -94,6 +98,7 @@ static bool buildModelMlir(const std::string &dir, hexmoe::models::BuiltModel &b
   if (!layout.ok()) return fail(layout.status());
   hexmoe::models::BuildOptions options;
   options.maxSeqLen = maxSeqLen;
+  options.quantize = quantize;
   auto model = hexmoe::models::buildDecoderMlir(*config, *layout, **ckpt, options);
   if (!model.ok()) return fail(model.status());
   built = std::move(*model);
@@ -173,15 +178,17 @@ int main(int argc, char **argv) {
   hexmoe::registerAllTargets();
   mlir::MLIRContext context;
   hexmoe::compiler::prepareContext(context);
-  if (weightType != "f32" && weightType != "bf16") {
-    llvm::errs() << "hexmoe-compile: --weight-type must be f32 or bf16, got '" << weightType
-                 << "'\n";
-    return 1;
-  }
-
   std::string error;
   // A model directory is built into MLIR first; its checkpoint is the weights.
   const bool modelDir = llvm::sys::fs::is_directory(inputFile);
+  using Quantize = hexmoe::models::BuildOptions::Quantize;
+  const Quantize quantize = weightType == "fp8" ? Quantize::kFp8 : weightType == "int8" ? Quantize::kInt8 : Quantize::kNone;
+  if (weightType != "f32" && weightType != "bf16" && !(modelDir && quantize != Quantize::kNone)) {
+    llvm::errs() << "hexmoe-compile: --weight-type must be f32 or bf16"
+                 << (modelDir ? ", fp8 or int8" : " (fp8 and int8 quantise a model directory)") << ", got '"
+                 << weightType << "'\n";
+    return 1;
+  }
   hexmoe::models::BuiltModel built;
   std::unique_ptr<llvm::MemoryBuffer> file;
   if (modelDir) {
@@ -189,7 +196,7 @@ int main(int argc, char **argv) {
       llvm::errs() << "hexmoe-compile: --max-seq-len must be positive\n";
       return 2;
     }
-    if (!buildModelMlir(inputFile, built)) return 1;
+    if (!buildModelMlir(inputFile, quantize, built)) return 1;
     if (!dumpMlir.empty()) {
       std::error_code ec;
       llvm::raw_fd_ostream os(dumpMlir, ec);
@@ -239,7 +246,7 @@ int main(int argc, char **argv) {
 
   hexmoe::compiler::CompileOptions options;
   options.target = target;
-  options.pipeline.weightType = weightType;
+  options.pipeline.weightType = quantize == Quantize::kNone ? std::string(weightType) : std::string("f32");
   options.source = inputFile;
   options.dumpKernelsDir = dumpKernels;
   options.weightsDir = weightsDir;
@@ -275,7 +282,11 @@ int main(int argc, char **argv) {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     llvm::errs() << "hexmoe-compile: wrote " << out << " (" << artifact->size() << " bytes, target "
-                 << target << ", " << (modelDir ? std::string("checkpoint") : std::string(weightType)) << " weights"
+                 << target << ", "
+                 << (!modelDir                   ? std::string(weightType) + " weights"
+                     : quantize != Quantize::kNone ? "checkpoint weights, " + std::string(weightType) +
+                                                         " projections embedded"
+                                                   : std::string("checkpoint weights"))
                  << (secretKey ? ", signed by " + secretKey->publicKey().id() : std::string())
                  << ") in "
                  << llvm::format("%.2f", seconds) << " s\n";

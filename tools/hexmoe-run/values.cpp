@@ -234,6 +234,7 @@ std::string numberText(hexmoe_element_type_t type, const uint8_t* p) {
     }
     case HEXMOE_I32: r = std::to_chars(buf, buf + sizeof(buf), load<int32_t>(p)); break;
     case HEXMOE_I64: r = std::to_chars(buf, buf + sizeof(buf), load<int64_t>(p)); break;
+    case HEXMOE_I8: r = std::to_chars(buf, buf + sizeof(buf), static_cast<int>(static_cast<int8_t>(*p))); break;
   }
   return std::string(buf, r.ptr);
 }
@@ -404,7 +405,8 @@ bool fromNpy(const NpyArray& array, hexmoe_element_type_t type, HostTensor& out,
         return true;
       }
       break;
-    case HEXMOE_F8E4M3: break;  // weights only: never read from a file
+    case HEXMOE_F8E4M3:
+    case HEXMOE_I8: break;  // weights only: never read from a file
   }
   static const char* const kAccepted[] = {"<f4 or <f8", "<f4 (rounded) or <u2 (raw bits)", "<i4 or <i8",
                                           "<i8 or <i4"};
@@ -441,6 +443,10 @@ NpyArray toNpy(hexmoe_element_type_t type, const std::vector<int64_t>& shape, co
     case HEXMOE_F8E4M3:
       a.dtype = NpyDType::kF4;
       for (int64_t i = 0; i < n; ++i) append(a.data, e4m3ToFloat(p[i]));
+      return a;
+    case HEXMOE_I8:
+      a.dtype = NpyDType::kI4;
+      for (int64_t i = 0; i < n; ++i) append(a.data, static_cast<int32_t>(static_cast<int8_t>(p[i])));
       return a;
   }
   a.data.assign(p, p + n * static_cast<int64_t>(npyItemSize(a.dtype)));
