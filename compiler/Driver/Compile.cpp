@@ -149,6 +149,7 @@ writeWeights(ModuleOp module, flatbuffers::FlatBufferBuilder &fbb, const std::ve
       fbb.ForceVectorAlignment(bytes, 1, 64);
       const auto data = fbb.CreateVector(generated->second);
       out.push_back(fb::CreateWeight(fbb, name, type, shape, bytes, 0, data));
+      if (options.stats) ++options.stats->embeddedWeights, options.stats->embeddedBytes += bytes;
       continue;
     }
     if (!ckpt) {
@@ -242,6 +243,7 @@ writeWeights(ModuleOp module, flatbuffers::FlatBufferBuilder &fbb, const std::ve
       }
       const auto refVector = fbb.CreateVector(refs);
       out.push_back(fb::CreateWeight(fbb, name, type, shape, bytes, refVector));
+      if (options.stats) ++options.stats->referencedWeights, options.stats->referencedBytes += bytes;
       continue;
     }
     std::vector<uint8_t> data;
@@ -269,6 +271,7 @@ writeWeights(ModuleOp module, flatbuffers::FlatBufferBuilder &fbb, const std::ve
     fbb.ForceVectorAlignment(data.size(), 1, 64);
     const auto dataVector = fbb.CreateVector(data);
     out.push_back(fb::CreateWeight(fbb, name, type, shape, bytes, 0, dataVector));
+    if (options.stats) ++options.stats->embeddedWeights, options.stats->embeddedBytes += bytes;
   }
   return fbb.CreateVector(out);
 }

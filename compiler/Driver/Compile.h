@@ -13,6 +13,12 @@
 
 namespace hexmoe::compiler {
 
+/// What the artifact's weights came to, for the tools' summaries.
+struct CompileStats {
+  size_t referencedWeights = 0, embeddedWeights = 0;
+  uint64_t referencedBytes = 0, embeddedBytes = 0;
+};
+
 struct CompileOptions {
   /// Comma-separated targets with optional variants: "cpu", "cpu:x86-64-v3",
   /// "cpu:native", "opencl", "cpu,opencl".
@@ -34,6 +40,8 @@ struct CompileOptions {
   MoEPipelineOptions pipeline;
   /// Recorded in the artifact.
   std::string source;
+  /// When set, filled in by compileModule.
+  CompileStats *stats = nullptr;
 };
 
 /// Loads the dialects the driver needs into `context`. Targets register

@@ -25,6 +25,7 @@ class MappedBytes final : public ArtifactBytes {
   ~MappedBytes() override { munmap(data_, size_); }
   const uint8_t* data() const override { return static_cast<const uint8_t*>(data_); }
   size_t size() const override { return size_; }
+  bool fileMapped() const override { return true; }
 
  private:
   void* data_;
@@ -179,7 +180,8 @@ StatusOr<Ref<Module>> Module::load(const Ref<Runtime>& runtime, std::unique_ptr<
   const schema::Artifact* artifact = module->artifact_;
   // The weights before any device code: a missing or changed checkpoint is
   // reported as such.
-  HEXMOE_ASSIGN_OR_RETURN(module->weights_, WeightStore::open(*artifact, name, options, runtime->deviceCount()));
+  HEXMOE_ASSIGN_OR_RETURN(module->weights_, WeightStore::open(*artifact, name, options, runtime->deviceCount(),
+                                                              module->bytes_->fileMapped()));
   module->weightsDir_ = module->weights_->directory();
 
   // Every device that loads one of the artifact's executables can run its

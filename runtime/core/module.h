@@ -22,6 +22,9 @@ class ArtifactBytes {
   virtual ~ArtifactBytes() = default;
   virtual const uint8_t* data() const = 0;
   virtual size_t size() const = 0;
+  /// A read-only file mapping: pages that were copied may be dropped (the
+  /// kernel reads them again from the file if they are touched later).
+  virtual bool fileMapped() const { return false; }
 };
 
 class Module final : public RefCounted {

@@ -37,7 +37,8 @@ WeightStore::~WeightStore() {
 }
 
 StatusOr<std::unique_ptr<WeightStore>> WeightStore::open(const schema::Artifact& artifact, const std::string& what,
-                                                         const ModuleOptions& options, size_t deviceCount) {
+                                                         const ModuleOptions& options, size_t deviceCount,
+                                                         bool artifactMapped) {
   std::unique_ptr<WeightStore> store(new WeightStore());
   store->buffers_.resize(deviceCount);
   if (!artifact.weights()) return store;
@@ -79,12 +80,29 @@ StatusOr<std::unique_ptr<WeightStore>> WeightStore::open(const schema::Artifact&
     Entry e;
     e.name = w->name()->str();
     e.size = static_cast<size_t>(w->length());
+    // One aligned host copy of every weight, its source pages dropped where
+    // they are a file mapping's.
+    auto copyOf = [&](const std::vector<std::pair<const uint8_t*, size_t>>& pieces, bool drop) -> Status {
+      void* joined = std::aligned_alloc(hal::kBufferAlignment, (e.size + hal::kBufferAlignment - 1) /
+                                                                   hal::kBufferAlignment * hal::kBufferAlignment +
+                                                               hal::kBufferAlignment);
+      if (!joined) return resourceExhausted(what + ": weight '" + e.name + "': cannot allocate " + std::to_string(e.size) + " bytes");
+      store->copies_.emplace_back(static_cast<uint8_t*>(joined), &std::free);
+      size_t at = 0;
+      for (const auto& [data, length] : pieces) {
+        std::memcpy(store->copies_.back().get() + at, data, length);
+        if (drop) dropPages(data, length);
+        at += length;
+      }
+      e.bytes = store->copies_.back().get();
+      return Status();
+    };
     if (w->data()) {
-      e.bytes = w->data()->data();
+      HEXMOE_RETURN_IF_ERROR(copyOf({{w->data()->data(), e.size}}, artifactMapped));
       store->weights_.push_back(std::move(e));
       continue;
     }
-    std::vector<const uint8_t*> pieces;
+    std::vector<std::pair<const uint8_t*, size_t>> pieces;
     for (const schema::WeightPiece* piece : *w->pieces()) {
       HEXMOE_ASSIGN_OR_RETURN(const Mapping* m, mapFile(piece->file()->str(), e.name));
       if (piece->offset() > m->size || piece->length() > m->size - piece->offset())
@@ -100,26 +118,9 @@ StatusOr<std::unique_ptr<WeightStore>> WeightStore::open(const schema::Artifact&
                           "recompile, or point --weights at the checkpoint it was compiled from");
         verifiedBytes += piece->length();
       }
-      pieces.push_back(bytes);
+      pieces.push_back({bytes, static_cast<size_t>(piece->length())});
     }
-    if (pieces.size() == 1) {
-      e.bytes = pieces[0];
-    } else {
-      // Stacked experts or rows split out of a packed tensor: one aligned
-      // host copy, after which the mapped pages are not needed.
-      void* joined = std::aligned_alloc(hal::kBufferAlignment, (e.size + hal::kBufferAlignment - 1) /
-                                                                   hal::kBufferAlignment * hal::kBufferAlignment);
-      if (!joined) return resourceExhausted(what + ": weight '" + e.name + "': cannot allocate " + std::to_string(e.size) + " bytes");
-      store->copies_.emplace_back(static_cast<uint8_t*>(joined), &std::free);
-      size_t at = 0;
-      for (size_t p = 0; p < pieces.size(); ++p) {
-        const size_t length = static_cast<size_t>(w->pieces()->Get(p)->length());
-        std::memcpy(store->copies_.back().get() + at, pieces[p], length);
-        dropPages(pieces[p], length);
-        at += length;
-      }
-      e.bytes = store->copies_.back().get();
-    }
+    HEXMOE_RETURN_IF_ERROR(copyOf(pieces, /*drop=*/true));
     store->weights_.push_back(std::move(e));
   }
   // The checkpoint's directory, also for embedded weights: its tokenizer and

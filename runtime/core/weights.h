@@ -1,8 +1,11 @@
 // A module's weights: the checkpoint tensors its artifact refers to (mapped
-// from the safetensors files, checked against their SHA-256; a weight of
-// several pieces, such as experts stacked from per-expert tensors, copied
-// once into aligned host memory) or carries, and each one's buffer on every
-// device that binds it.
+// from the safetensors files, checked against their SHA-256) or carries,
+// each copied once into aligned host memory (experts stacked from their
+// per-expert tensors), and each one's buffer on every device that binds it.
+// The copied pages of file mappings are dropped, so a weight is resident
+// once. Kernels read anonymous memory much faster than file mappings in
+// prefill on some hosts (measured: 6.6x for a quarter-size Mixtral layer's
+// 64-token prefill read from an embedded artifact; docs/benchmarks.md).
 #ifndef HEXMOE_RUNTIME_CORE_WEIGHTS_H_
 #define HEXMOE_RUNTIME_CORE_WEIGHTS_H_
 
@@ -38,8 +41,11 @@ class WeightStore {
  public:
   /// Maps every file the artifact's weights refer to and checks each range
   /// (and, with verifyWeights, each checksum). `what` names the artifact.
+  /// `artifactMapped`: the artifact is a file mapping, so the pages of its
+  /// embedded weights may be dropped once copied.
   static StatusOr<std::unique_ptr<WeightStore>> open(const schema::Artifact& artifact, const std::string& what,
-                                                     const ModuleOptions& options, size_t deviceCount);
+                                                     const ModuleOptions& options, size_t deviceCount,
+                                                     bool artifactMapped);
   ~WeightStore();
 
   size_t size() const { return weights_.size(); }
@@ -47,7 +53,7 @@ class WeightStore {
   /// ones); "" when the artifact names none.
   const std::string& directory() const { return directory_; }
   const std::string& name(size_t w) const { return weights_[w].name; }
-  /// The host bytes of weight `w` (in a mapping or in the artifact).
+  /// The host bytes of weight `w` (its aligned copy).
   const uint8_t* bytes(size_t w) const { return weights_[w].bytes; }
   size_t byteSize(size_t w) const { return weights_[w].size; }
   /// Weight `w`'s buffer on `device` (runtime device `deviceIndex`), made at

@@ -301,6 +301,36 @@ ExpertWork splitExpertWork(KernelBuilder &kb, bool grouped, Value offsets, Value
   return w;
 }
 
+/// Runs `body` over a slab of weight rows of length k. A block-scaled slab
+/// that serves two or more token rows (prefill) is first dequantised into
+/// f32 `scratch` (rows.size() * k), so `body` runs the f32 dot tile instead
+/// of decoding every weight again for every token row; one token row
+/// (decode) reads the stored format directly. `scratch` is null when the
+/// weights are not block-scaled.
+void overSlab(KernelBuilder &kb, ArrayRef<KernelBuilder::Row> rows, int64_t k, Value scratch, Value tokenRows,
+              const std::function<void(ArrayRef<KernelBuilder::Row>)> &body) {
+  if (!scratch) {
+    body(rows);
+    return;
+  }
+  OpBuilder &b = kb.b();
+  Value many = arith::CmpIOp::create(b, kb.loc(), arith::CmpIPredicate::uge, tokenRows, kb.idx(2));
+  kb.ifThen(many, [&] {
+    SmallVector<KernelBuilder::Row> plain;
+    for (size_t j = 0; j < rows.size(); ++j) {
+      Value base = kb.idx(static_cast<int64_t>(j) * k);
+      kb.tiledLoop(kb.idx(0), kb.idx(k), kb.config().vectorWidth,
+                   [&](Value c) { kb.storeVec(kb.loadWeight(rows[j], c, true), scratch, kb.add(base, c)); },
+                   [&](Value c) { kb.store(kb.loadWeight(rows[j], c, false), scratch, kb.add(base, c)); });
+      plain.push_back({scratch, base});
+    }
+    body(plain);
+  });
+  Value one = arith::XOrIOp::create(b, kb.loc(), many,
+                                    arith::ConstantOp::create(b, kb.loc(), b.getBoolAttr(true)));
+  kb.ifThen(one, [&] { body(rows); });
+}
+
 } // namespace
 
 Launch emitGateUp(KernelBuilder &kb, const GateUpSpec &s) {
@@ -319,29 +349,34 @@ Launch emitGateUp(KernelBuilder &kb, const GateUpSpec &s) {
   ExpertWork work = splitExpertWork(kb, s.grouped, offsets, t, inter, s.gate);
   const RowRange &range = work.rows;
 
+  const int64_t step = weightRowsPerTile(inter);
+  Value scratch = s.gate.blockScaled() || s.up.blockScaled() ? kb.scratch(2 * step * h, f32) : Value();
+  Value tokenRows = arith::SubIOp::create(kb.b(), kb.loc(), range.end, range.begin);
+
   // For each slab of gate/up rows, every token row of the expert: the slab
   // stays in L1/L2 while the rows stream by.
   auto slab = [&](Value i, int64_t n) {
-    kb.loop(range.begin, range.end, kb.idx(1), [&](Value r) {
-      Value token = s.grouped ? kb.divIdx(kb.toIndex(kb.load(copies, r)), kb.idx(s.topK)) : r;
-      SmallVector<KernelBuilder::Row> w;
-      for (const KernelBuilder::Weight *mat : {&gate, &up})
-        for (int64_t j = 0; j < n; ++j) w.push_back(kb.weightRow(*mat, range.expert, kb.add(i, kb.idx(j))));
-      SmallVector<Value> sums = kb.dotTile({{hidden, kb.mul(token, kb.idx(h))}}, w, h);
-      Value at = kb.add(kb.mul(r, kb.idx(inter)), i);
-      if (n == 1) {
-        kb.store(kb.mul(activate(kb, sums[0], s.gelu), sums[1]), out, at);
-        return;
-      }
-      // The n activations as one vector: exp/erf stay in vector registers.
-      auto vt = VectorType::get({n}, kb.b().getF32Type());
-      ArrayRef<Value> all(sums);
-      Value g = vector::FromElementsOp::create(kb.b(), kb.loc(), vt, all.take_front(n));
-      Value u = vector::FromElementsOp::create(kb.b(), kb.loc(), vt, all.slice(n, n));
-      kb.storeVec(kb.mul(activate(kb, g, s.gelu), u), out, at);
+    SmallVector<KernelBuilder::Row> rowsOfSlab;
+    for (const KernelBuilder::Weight *mat : {&gate, &up})
+      for (int64_t j = 0; j < n; ++j) rowsOfSlab.push_back(kb.weightRow(*mat, range.expert, kb.add(i, kb.idx(j))));
+    overSlab(kb, rowsOfSlab, h, scratch, tokenRows, [&](ArrayRef<KernelBuilder::Row> w) {
+      kb.loop(range.begin, range.end, kb.idx(1), [&](Value r) {
+        Value token = s.grouped ? kb.divIdx(kb.toIndex(kb.load(copies, r)), kb.idx(s.topK)) : r;
+        SmallVector<Value> sums = kb.dotTile({{hidden, kb.mul(token, kb.idx(h))}}, w, h);
+        Value at = kb.add(kb.mul(r, kb.idx(inter)), i);
+        if (n == 1) {
+          kb.store(kb.mul(activate(kb, sums[0], s.gelu), sums[1]), out, at);
+          return;
+        }
+        // The n activations as one vector: exp/erf stay in vector registers.
+        auto vt = VectorType::get({n}, kb.b().getF32Type());
+        ArrayRef<Value> all(sums);
+        Value g = vector::FromElementsOp::create(kb.b(), kb.loc(), vt, all.take_front(n));
+        Value u = vector::FromElementsOp::create(kb.b(), kb.loc(), vt, all.slice(n, n));
+        kb.storeVec(kb.mul(activate(kb, g, s.gelu), u), out, at);
+      });
     });
   };
-  const int64_t step = weightRowsPerTile(inter);
   kb.tiledLoop(work.first, work.last, step, [&](Value i) { slab(i, step); },
                [&](Value i) { slab(i, 1); });
   kb.finish();
@@ -363,13 +398,16 @@ Launch emitDown(KernelBuilder &kb, const DownSpec &s) {
   ExpertWork work = splitExpertWork(kb, s.grouped, offsets, rows, h, s.weight);
   const RowRange &range = work.rows;
 
+  const int64_t step = weightRowsPerTile(h);
+  Value scratch = s.weight.blockScaled() ? kb.scratch(step * inter, f32) : Value();
+  Value tokenRows = arith::SubIOp::create(kb.b(), kb.loc(), range.end, range.begin);
+
   // Two token rows by n weight rows per dot tile.
-  auto tile = [&](Value r, int64_t nr, Value hh, int64_t n) {
-    SmallVector<KernelBuilder::Row> a, w;
+  auto tile = [&](Value r, int64_t nr, Value hh, ArrayRef<KernelBuilder::Row> w) {
+    const int64_t n = static_cast<int64_t>(w.size());
+    SmallVector<KernelBuilder::Row> a;
     for (int64_t q = 0; q < nr; ++q)
       a.push_back({act, kb.mul(kb.add(r, kb.idx(q)), kb.idx(inter))});
-    for (int64_t j = 0; j < n; ++j)
-      w.push_back(kb.weightRow(down, range.expert, kb.add(hh, kb.idx(j))));
     SmallVector<Value> sums = kb.dotTile(a, w, inter);
     for (int64_t q = 0; q < nr; ++q)
       for (int64_t j = 0; j < n; ++j) {
@@ -379,10 +417,13 @@ Launch emitDown(KernelBuilder &kb, const DownSpec &s) {
       }
   };
   auto slab = [&](Value hh, int64_t n) {
-    kb.tiledLoop(range.begin, range.end, 2, [&](Value r) { tile(r, 2, hh, n); },
-                 [&](Value r) { tile(r, 1, hh, n); });
+    SmallVector<KernelBuilder::Row> rowsOfSlab;
+    for (int64_t j = 0; j < n; ++j) rowsOfSlab.push_back(kb.weightRow(down, range.expert, kb.add(hh, kb.idx(j))));
+    overSlab(kb, rowsOfSlab, inter, scratch, tokenRows, [&](ArrayRef<KernelBuilder::Row> w) {
+      kb.tiledLoop(range.begin, range.end, 2, [&](Value r) { tile(r, 2, hh, w); },
+                   [&](Value r) { tile(r, 1, hh, w); });
+    });
   };
-  const int64_t step = weightRowsPerTile(h);
   kb.tiledLoop(work.first, work.last, step, [&](Value hh) { slab(hh, step); },
                [&](Value hh) { slab(hh, 1); });
   kb.finish();

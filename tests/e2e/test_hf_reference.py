@@ -176,6 +176,19 @@ def dequantize(codes, scale, block):
     return values * full
 
 
+def compile_time_quantized_bytes(tensors, fmt, kv_lora_rank=0):
+    """The bytes `--weight-type=fp8|int8` embeds for the projections: a byte a weight, four a scale."""
+    block = (128, 128) if fmt == "fp8" else (1, 32)
+    total = 0
+    for name, (_, arr) in tensors.items():
+        if not (name.startswith("model.layers.") and name.endswith(("_proj.weight", "_proj_with_mqa.weight"))):
+            continue
+        rows, cols = arr.shape
+        parts = [kv_lora_rank, rows - kv_lora_rank] if name.endswith("kv_a_proj_with_mqa.weight") else [rows]
+        total += sum(r * cols + 4 * -(-r // block[0]) * -(-cols // block[1]) for r in parts)
+    return total
+
+
 def compile_time_quantized(tensors, fmt, kv_lora_rank=0):
     """{name: float64 values} of what `hexmoe-compile --weight-type=fp8|int8` makes of each projection of an
     f32 checkpoint (per-expert tensors): each tensor quantised on its own, kv_a_proj_with_mqa as its two row

@@ -31,6 +31,7 @@ Usage: test_models.py --bin BUILD/bin
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -212,11 +213,12 @@ def main():
             d = os.path.join(work, f"{arch}-{fmt}")
             T.write_model(d, cfg, tensors, 1)
             art = d + ".hxm"
-            rc, text = run([compile_tool, d, "-o", art, "--max-seq-len=32", f"--weight-type={fmt}", "--quiet"] +
+            rc, text = run([compile_tool, d, "-o", art, "--max-seq-len=32", f"--weight-type={fmt}"] +
                            (["--target=cpu,opencl"] if opts.device else []))
             if rc != 0:
                 report(f"compile {name}", False, text)
                 continue
+            summary = re.search(r"weights: \d+ from the checkpoint \(\d+ bytes\), \d+ embedded \((\d+) bytes\)", text)
             quantized = T.compile_time_quantized(tensors, fmt, cfg.get("kv_lora_rank", 0))
             with torch.no_grad():
                 state = model.state_dict()
@@ -224,17 +226,16 @@ def main():
                     state[tname].copy_(torch.from_numpy(values))
             want_tokens, want_logits = model.generate(PROMPT, STEPS)
             want = want_logits.numpy()
-            # Against the same checkpoint compiled without quantising (it
-            # refers to the checkpoint): the codes and scales add a byte a
-            # weight, a scale a block and each tensor's entry (a bf16 copy
-            # would add 2 bytes a weight, an f32 one 4).
-            plain = d + "-plain.hxm"
-            rc, text = run([compile_tool, d, "-o", plain, "--max-seq-len=32", "--quiet"] +
-                           (["--target=cpu,opencl"] if opts.device else []))
-            grown = os.path.getsize(art) - os.path.getsize(plain) if rc == 0 else -1
+            # The embedded bytes: the RoPE table, then exactly a byte a
+            # projection weight and an f32 scale a block (fp8: 128x128;
+            # int8: 32 along a row). A bf16 copy would be 2 bytes a weight.
             weights = sum(a.size for n, (_, a) in tensors.items() if n in quantized)
-            report(f"{name}: {len(quantized)} projections, {weights} weights embedded in {grown} bytes",
-                   weights <= grown < 2 * weights, text)
+            rope = 32 * (cfg.get("qk_rope_head_dim") or cfg.get("head_dim") or
+                         cfg["hidden_size"] // cfg["num_attention_heads"]) * 4
+            embedded = int(summary.group(1)) - rope if summary else -1
+            want_bytes = T.compile_time_quantized_bytes(tensors, fmt, cfg.get("kv_lora_rank", 0))
+            report(f"{name}: {len(quantized)} projections, {weights} weights embedded in {embedded} bytes",
+                   embedded == want_bytes, f"want {want_bytes}\n{text}")
             for where, extra in [("", [])] + ([(f" on {opts.device}", [f"--device={opts.device}"])] if opts.device else []):
                 tokens, logits, text = generate(art, work, PROMPT, STEPS, extra)
                 if tokens is None:

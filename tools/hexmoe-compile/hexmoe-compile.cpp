@@ -259,6 +259,8 @@ int main(int argc, char **argv) {
     llvm::errs() << "hexmoe-compile: --embed-weights needs --weights=DIR (the checkpoint to copy from)\n";
     return 2;
   }
+  hexmoe::compiler::CompileStats stats;
+  options.stats = &stats;
   auto artifact = hexmoe::compiler::compileModule(*module, options);
   if (mlir::failed(artifact)) return 1;
   if (secretKey) {
@@ -290,6 +292,10 @@ int main(int argc, char **argv) {
                  << (secretKey ? ", signed by " + secretKey->publicKey().id() : std::string())
                  << ") in "
                  << llvm::format("%.2f", seconds) << " s\n";
+    if (stats.referencedWeights + stats.embeddedWeights > 0)
+      llvm::errs() << "hexmoe-compile: weights: " << stats.referencedWeights << " from the checkpoint ("
+                   << stats.referencedBytes << " bytes), " << stats.embeddedWeights << " embedded ("
+                   << stats.embeddedBytes << " bytes)\n";
   }
   return 0;
 }
