@@ -10,7 +10,10 @@ tokens/s of each and their ratio (median over pairs, min..max), plus the
 artifact size and hexmoe-run's peak RSS.
 
   scripts/bench_model.py [--model DIR] [--bin build/bin] [--threads 2] [--prompt-tokens 128]
-                         [--new-tokens 64] [--pairs 3]
+                         [--new-tokens 64] [--pairs 3] [--weight-type fp8|int8]
+
+--weight-type quantises hexmoe's copy at compile time (hexmoe-compile --weight-type); the
+PyTorch side keeps the checkpoint's weights.
 """
 import argparse
 import os
@@ -70,6 +73,7 @@ def main():
     ap.add_argument("--prompt-tokens", type=int, default=128)
     ap.add_argument("--new-tokens", type=int, default=64)
     ap.add_argument("--pairs", type=int, default=3)
+    ap.add_argument("--weight-type", choices=["fp8", "int8"])
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     model = R.load_model(a.model, torch.float32)
@@ -79,7 +83,8 @@ def main():
         art = os.path.join(work, "model.hxm")
         start = time.perf_counter()
         subprocess.run([os.path.join(a.bin, "hexmoe-compile"), a.model, "-o", art, "--quiet",
-                        f"--max-seq-len={a.prompt_tokens + a.new_tokens}"], check=True)
+                        f"--max-seq-len={a.prompt_tokens + a.new_tokens}"] +
+                       ([f"--weight-type={a.weight_type}"] if a.weight_type else []), check=True)
         compile_s = time.perf_counter() - start
         size = os.path.getsize(art)
         rows = {"hexmoe prefill": [], "hexmoe decode": [], "torch prefill": [], "torch decode": []}
@@ -92,7 +97,8 @@ def main():
             rows["torch prefill"].append(p)
             rows["torch decode"].append(d)
     memory = f"hexmoe-run peak RSS {rss / 1024:.1f} MB" if rss else "peak RSS not measured (no /usr/bin/time)"
-    print(f"{os.path.basename(a.model.rstrip('/'))}: compile {compile_s:.2f} s, artifact {size / 1024:.0f} KB, "
+    label = os.path.basename(a.model.rstrip('/')) + (f" ({a.weight_type})" if a.weight_type else "")
+    print(f"{label}: compile {compile_s:.2f} s, artifact {size / 1024:.0f} KB, "
           f"{memory}; {a.threads} threads, prompt {a.prompt_tokens} tokens, {a.new_tokens} new tokens, "
           f"{a.pairs} A-B pairs")
     for phase in ("prefill", "decode"):
