@@ -39,7 +39,7 @@ namespace {
 
 static_assert(fb::ElementType_f32 == 0 && fb::ElementType_bf16 == 1 && fb::ElementType_i32 == 2 &&
                   fb::ElementType_i64 == 3 && fb::ElementType_f8e4m3 == 4 &&
-                  fb::ElementType_i8 == 5,
+                  fb::ElementType_i8 == 5 && fb::ElementType_f16 == 6,
               "elementTypeCode (compiler/Plan/Passes.h) numbers element types as the artifact does");
 
 fb::ElementType elementTypeOf(Type t) { return static_cast<fb::ElementType>(elementTypeCode(t)); }
@@ -69,6 +69,7 @@ struct WeightUse {
 std::optional<weights::DType> checkpointTypeOf(Type t) {
   if (t.isF32()) return weights::DType::kF32;
   if (t.isBF16()) return weights::DType::kBF16;
+  if (t.isF16()) return weights::DType::kF16;
   if (t.isInteger(32)) return weights::DType::kI32;
   if (t.isInteger(64)) return weights::DType::kI64;
   if (isa<Float8E4M3FNType>(t)) return weights::DType::kF8E4M3;
@@ -136,7 +137,7 @@ writeWeights(ModuleOp module, flatbuffers::FlatBufferBuilder &fbb, const std::ve
     int64_t elements = 1;
     for (int64_t d : use.shape) elements *= d;
     const uint64_t width = use.elementType.isF32() || use.elementType.isInteger(32) ? 4
-                           : use.elementType.isBF16()                         ? 2
+                           : use.elementType.isBF16() || use.elementType.isF16() ? 2
                            : isa<Float8E4M3FNType>(use.elementType) ||
                                    use.elementType.isInteger(8)               ? 1
                                                                               : 8;

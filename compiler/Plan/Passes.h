@@ -30,14 +30,15 @@ inline constexpr const char *kWeightAttr = "moe.weight";
 inline constexpr char kWeightSpecSeparator = ';';
 
 /// The artifact's ElementType number of a tensor element type (f32 0, bf16 1,
-/// i32 2, i64 3, f8E4M3FN 4, i8 5; Compile.cpp checks they agree), as kernel
-/// ABI records hold it.
+/// i32 2, i64 3, f8E4M3FN 4, i8 5, f16 6; Compile.cpp checks they agree), as
+/// kernel ABI records hold it.
 inline int64_t elementTypeCode(mlir::Type t) {
   if (t.isBF16()) return 1;
   if (t.isInteger(32)) return 2;
   if (t.isInteger(64)) return 3;
   if (llvm::isa<mlir::Float8E4M3FNType>(t)) return 4;
   if (t.isInteger(8)) return 5;
+  if (t.isF16()) return 6;
   return 0;
 }
 

@@ -46,11 +46,11 @@ class Emitter {
     switch (t->info->dtype) {
       case weights::DType::kF32: type = "f32"; break;
       case weights::DType::kBF16: type = "bf16"; break;
+      case weights::DType::kF16: type = "f16"; break;
       case weights::DType::kF8E4M3: return fp8Weight(pieces, shape);
       default:
         return unimplemented(ckpt_.dir() + ": tensor '" + first + "' is " + weights::dtypeName(t->info->dtype) +
-                             "; the decoder takes F32, BF16 and block-scaled F8_E4M3 checkpoints (F16 is not read "
-                             "yet)");
+                             "; the decoder takes F32, BF16, F16 and block-scaled F8_E4M3 checkpoints");
     }
     for (const std::string& p : pieces) {
       const weights::CheckpointTensor* o = ckpt_.find(p.substr(0, p.find('@')));
@@ -466,8 +466,8 @@ StatusOr<BuiltModel> buildDecoderMlir(const ModelConfig& c, const CheckpointLayo
       }
       std::string bias, biasType;
       if (c.correctionBias) {
-        // The op takes the correction bias in f32; a bf16 checkpoint's is
-        // widened here (E values) and embedded.
+        // The op takes the correction bias in f32; a bf16 or f16
+        // checkpoint's is widened here (E values) and embedded.
         const std::string name = p + "gate.e_score_correction_bias";
         const weights::CheckpointTensor* t = ckpt.find(name);
         if (!t) return notFound(ckpt.dir() + ": the checkpoint has no tensor '" + name + "'");

@@ -20,10 +20,9 @@
 // Architectures: deepseek_v2/v3 (MLA over a latent cache, dense first
 // layers, sigmoid group-limited routing with the correction bias, shared
 // experts), mixtral, qwen2_moe (q/k/v biases, a shared expert gated per
-// token) and qwen3_moe (q/k norms). Weights are F32, BF16 or DeepSeek's
+// token) and qwen3_moe (q/k norms). Weights are F32, BF16, F16 or DeepSeek's
 // block-scaled FP8 (e4m3 weights with `weight_scale_inv`, as moe.dequant:
-// the kernels read the e4m3 bytes, never an f32 copy); F16 checkpoints are
-// refused with a message.
+// the kernels read the e4m3 bytes, never an f32 copy).
 #ifndef HEXMOE_MODELS_BUILDER_DECODER_MLIR_H_
 #define HEXMOE_MODELS_BUILDER_DECODER_MLIR_H_
 

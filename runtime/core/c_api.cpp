@@ -149,7 +149,8 @@ static_assert(HEXMOE_I32 == static_cast<int>(hexmoe::ElementType::kI32), "i32");
 static_assert(HEXMOE_I64 == static_cast<int>(hexmoe::ElementType::kI64), "i64");
 static_assert(HEXMOE_F8E4M3 == static_cast<int>(hexmoe::ElementType::kF8E4M3), "f8e4m3");
 static_assert(HEXMOE_I8 == static_cast<int>(hexmoe::ElementType::kI8), "i8");
-static_assert(hexmoe::kNumElementTypes == 6, "a new element type needs a HEXMOE_ value");
+static_assert(HEXMOE_F16 == static_cast<int>(hexmoe::ElementType::kF16), "f16");
+static_assert(hexmoe::kNumElementTypes == 7, "a new element type needs a HEXMOE_ value");
 
 }  // namespace
 

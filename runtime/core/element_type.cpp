@@ -13,6 +13,7 @@ size_t elementSize(ElementType type) {
     case ElementType::kI64: return 8;
     case ElementType::kF8E4M3: return 1;
     case ElementType::kI8: return 1;
+    case ElementType::kF16: return 2;
   }
   return 0;
 }
@@ -25,6 +26,7 @@ const char* elementTypeName(ElementType type) {
     case ElementType::kI64: return "i64";
     case ElementType::kF8E4M3: return "f8e4m3";
     case ElementType::kI8: return "i8";
+    case ElementType::kF16: return "f16";
   }
   return "?";
 }

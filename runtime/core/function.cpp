@@ -19,6 +19,7 @@ static_assert(static_cast<int>(ElementType::kI32) == schema::ElementType_i32, "i
 static_assert(static_cast<int>(ElementType::kI64) == schema::ElementType_i64, "i64");
 static_assert(static_cast<int>(ElementType::kF8E4M3) == schema::ElementType_f8e4m3, "f8e4m3");
 static_assert(static_cast<int>(ElementType::kI8) == schema::ElementType_i8, "i8");
+static_assert(static_cast<int>(ElementType::kF16) == schema::ElementType_f16, "f16");
 static_assert(kNumElementTypes == schema::ElementType_MAX + 1, "the schema and the runtime list the same types");
 
 /// Clears a vector of references on scope exit, so a failed invocation does

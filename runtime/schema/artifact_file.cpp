@@ -88,7 +88,7 @@ bool checkWeights(const Artifact& a, std::string& error) {
       error = wn + " has a misaligned shape";
       return false;
     }
-    static constexpr uint64_t kElementSize[] = {4, 2, 4, 8, 1, 1};  // f32, bf16, i32, i64, f8e4m3, i8
+    static constexpr uint64_t kElementSize[] = {4, 2, 4, 8, 1, 1, 2};  // f32, bf16, i32, i64, f8e4m3, i8, f16
     static_assert(sizeof(kElementSize) / sizeof(kElementSize[0]) == ElementType_MAX + 1, "one size per type");
     uint64_t bytes = kElementSize[weight->element_type()];
     for (int64_t d : *weight->shape()) {

@@ -41,9 +41,10 @@ Type elementTypeOf(Value v) { return cast<RankedTensorType>(v.getType()).getElem
 int64_t staticDim(Value v, unsigned i) { return cast<RankedTensorType>(v.getType()).getDimSize(i); }
 
 /// The OpenCL C type a binding of element type `t` is passed as (bf16 as its
-/// bits).
+/// bits; f16 as `half`, which core OpenCL C loads with vload_half).
 const char *clType(Type t) {
   if (t.isBF16()) return "ushort";
+  if (t.isF16()) return "half";
   if (isa<Float8E4M3FNType>(t)) return "uchar";
   if (t.isInteger(8)) return "char";
   if (t.isInteger(32)) return "int";
@@ -54,6 +55,7 @@ const char *clType(Type t) {
 /// An expression loading element `index` of weight binding `mem` as float.
 std::string loadWeight(Type elementType, const std::string &mem, const std::string &index) {
   if (elementType.isBF16()) return "hx_bf16(" + mem + "[" + index + "])";
+  if (elementType.isF16()) return "vload_half(" + index + ", " + mem + ")";
   return mem + "[" + index + "]";
 }
 
@@ -118,7 +120,9 @@ std::vector<std::string> dotLines(ArrayRef<std::pair<std::string, const ClWeight
   out.push_back("for (long c = 0; c < " + num(n) + "; c += 8) {");
   out.push_back("  const float8 a8 = vload8(0, " + act + " + c);");
   for (const auto &[acc, w] : sums) {
-    const char *load = w->storage.isBF16() ? "hx_bf16x8(vload8(0, " : "(vload8(0, ";
+    const char *load = w->storage.isBF16()  ? "hx_bf16x8(vload8(0, "
+                       : w->storage.isF16() ? "(vload_half8(0, "
+                                            : "(vload8(0, ";
     out.push_back("  " + acc + "8 = fma(a8, " + load + w->mem + " + " + base + " + c)), " + acc + "8);");
   }
   out.push_back("}");

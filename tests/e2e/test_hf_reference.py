@@ -128,6 +128,8 @@ def checkpoint_tensors(model, dtype, packed=False, legacy_mixtral=False):
         state = renamed
     if dtype == "BF16":
         return {k: ("BF16", R.bf16_bits(v.astype(np.float32))) for k, v in state.items()}
+    if dtype == "F16":
+        return {k: ("F16", v.astype(np.float16)) for k, v in state.items()}
     return {k: ("F32", v.astype(np.float32)) for k, v in state.items()}
 
 

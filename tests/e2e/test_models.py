@@ -9,7 +9,7 @@ makes them with the float64 reference's own model, weights rounded to what
 the checkpoint holds) in the layouts found in the wild — the hub's config
 spelling with per-expert tensors (Mixtral's legacy block_sparse_moe names
 too) in f32, and transformers 5's spelling with packed experts in bf16,
-sharded — are compiled with `hexmoe-compile MODEL_DIR` and run with
+sharded, and f16 in both layouts — are compiled with `hexmoe-compile MODEL_DIR` and run with
 `hexmoe-run --prompt-ids ... --dump-logits`: the logits after the prefill and
 after each of 8 decode steps match the float64 reference (hf_reference.py)
 to a relative error < 1e-4 (max |difference| / max |logit|), and the greedy
@@ -95,12 +95,14 @@ def main():
         cases = [("deepseek_v3", "F32", False, False, 2), ("deepseek_v3", "BF16", True, False, 2),
                  ("mixtral", "F32", False, True, 1), ("mixtral", "BF16", True, False, 2),
                  ("qwen2_moe", "F32", False, False, 1), ("qwen2_moe", "BF16", True, False, 2),
-                 ("qwen3_moe", "F32", False, False, 2), ("qwen3_moe", "BF16", True, False, 1)]
+                 ("qwen3_moe", "F32", False, False, 2), ("qwen3_moe", "BF16", True, False, 1),
+                 ("deepseek_v3", "F16", False, False, 1), ("mixtral", "F16", True, False, 2)]
         for arch, dtype, v5, legacy, shards in cases:
             name = f"{arch} {dtype} {'packed, transformers 5 config' if v5 else 'per-expert, hub config'}" + \
                    (", block_sparse_moe names" if legacy else "")
             cfg = dict(T.CONFIGS[arch])
-            model = T.round_model(T.random_model(cfg, 11), torch.bfloat16 if dtype == "BF16" else torch.float32)
+            rounding = {"BF16": torch.bfloat16, "F16": torch.float16}.get(dtype, torch.float32)
+            model = T.round_model(T.random_model(cfg, 11), rounding)
             d = os.path.join(work, f"{arch}-{dtype}")
             T.write_model(d, T.v5_spelling(cfg) if v5 else cfg,
                           T.checkpoint_tensors(model, dtype, packed=v5, legacy_mixtral=legacy), shards)

@@ -223,9 +223,11 @@ std::string numberText(hexmoe_element_type_t type, const uint8_t* p) {
   switch (type) {
     case HEXMOE_F32:
     case HEXMOE_BF16:
+    case HEXMOE_F16:
     case HEXMOE_F8E4M3: {
       const float v = type == HEXMOE_F32    ? load<float>(p)
                       : type == HEXMOE_BF16 ? bf16ToFloat(load<uint16_t>(p))
+                      : type == HEXMOE_F16  ? static_cast<float>(load<_Float16>(p))
                                             : e4m3ToFloat(*p);
       if (std::isnan(v)) return "nan";
       if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
@@ -405,6 +407,12 @@ bool fromNpy(const NpyArray& array, hexmoe_element_type_t type, HostTensor& out,
         return true;
       }
       break;
+    case HEXMOE_F16:
+      if (d == NpyDType::kF4) {
+        for (int64_t i = 0; i < n; ++i) append(out.data, static_cast<_Float16>(load<float>(p + 4 * i)));
+        return true;
+      }
+      break;
     case HEXMOE_F8E4M3:
     case HEXMOE_I8: break;  // weights only: never read from a file
   }
@@ -443,6 +451,10 @@ NpyArray toNpy(hexmoe_element_type_t type, const std::vector<int64_t>& shape, co
     case HEXMOE_F8E4M3:
       a.dtype = NpyDType::kF4;
       for (int64_t i = 0; i < n; ++i) append(a.data, e4m3ToFloat(p[i]));
+      return a;
+    case HEXMOE_F16:
+      a.dtype = NpyDType::kF4;
+      for (int64_t i = 0; i < n; ++i) append(a.data, static_cast<float>(load<_Float16>(p + 2 * i)));
       return a;
     case HEXMOE_I8:
       a.dtype = NpyDType::kI4;

@@ -60,9 +60,9 @@ class MoE_TensorOf<list<Type> types>
            RankedTensorOf<types>.summary # " with static sizes in [1, 2^31) and at most 2^40 elements",
            "::mlir::RankedTensorType">;
 
-// Activations: ranked f32 tensors. Weights: f32 or bf16.
+// Activations: ranked f32 tensors. Weights: f32, bf16 or f16.
 def MoE_F32Tensor : MoE_TensorOf<[F32]>;
-def MoE_WeightTensor : MoE_TensorOf<[F32, BF16]>;
+def MoE_WeightTensor : MoE_TensorOf<[F32, BF16, F16]>;
 def MoE_I32Tensor : MoE_TensorOf<[I32]>;
 
 #endif // HEXMOE_DIALECT_MOE_BASE

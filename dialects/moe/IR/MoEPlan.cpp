@@ -135,9 +135,9 @@ LogicalResult LaunchPlanOp::verify() {
 
 LogicalResult PlanBufferOp::verify() {
   Type t = getElementType();
-  if (!t.isF32() && !t.isBF16() && !t.isInteger(32) && !t.isInteger(64) && !isa<Float8E4M3FNType>(t) &&
-      !t.isInteger(8))
-    return emitOpError() << "element type must be f32, bf16, i32, i64, f8E4M3FN or i8, got " << t;
+  if (!t.isF32() && !t.isBF16() && !t.isF16() && !t.isInteger(32) && !t.isInteger(64) &&
+      !isa<Float8E4M3FNType>(t) && !t.isInteger(8))
+    return emitOpError() << "element type must be f32, bf16, f16, i32, i64, f8E4M3FN or i8, got " << t;
   if (getIndex() < 0) return emitOpError() << "index must be >= 0, got " << getIndex();
   if (getKind() == BufferKind::transient && getIndex() != 0)
     return emitOpError() << "a transient's index must be 0, got " << getIndex();

@@ -216,11 +216,12 @@ typedef enum hexmoe_element_type_e {
   HEXMOE_I64 = 3,
   HEXMOE_F8E4M3 = 4, /* float8 e4m3fn: block-scaled FP8 weights */
   HEXMOE_I8 = 5,     /* group-scaled int8 weights */
+  HEXMOE_F16 = 6,    /* IEEE half precision */
 } hexmoe_element_type_t;
 
 /* Bytes per element; 0 for an unknown type. */
 HEXMOE_API size_t hexmoe_element_type_size(hexmoe_element_type_t type);
-/* "f32", "bf16", "i32", "i64", "f8e4m3", "i8"; "?" for an unknown type. */
+/* "f32", "bf16", "i32", "i64", "f8e4m3", "i8", "f16"; "?" for an unknown type. */
 HEXMOE_API const char* hexmoe_element_type_name(hexmoe_element_type_t type);
 
 /*===------------------------------ Tensors -----------------------------===*/

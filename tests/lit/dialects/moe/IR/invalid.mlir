@@ -196,7 +196,7 @@ func.func @down_grouped_rank(%a: tensor<?x32xf32>, %d: tensor<64x32xf32>, %o: te
 // A zero extent would divide by zero in the kernels: refused by the op.
 func.func @zero_extent(%h: tensor<?x256xf32>, %r: tensor<8x256xf32>, %g: tensor<8x0x256xf32>,
                        %u: tensor<8x0x256xf32>, %d: tensor<8x256x0xf32>) {
-  // expected-error @+1 {{operand #2 must be ranked tensor of 32-bit float or bfloat16 type values with static sizes in [1, 2^31) and at most 2^40 elements, but got 'tensor<8x0x256xf32>'}}
+  // expected-error @+1 {{operand #2 must be ranked tensor of 32-bit float or bfloat16 type or 16-bit float values with static sizes in [1, 2^31) and at most 2^40 elements, but got 'tensor<8x0x256xf32>'}}
   %0 = moe.layer softmax %h, %r top_k 2 experts(%g, %u, %d)
       : (tensor<?x256xf32>, tensor<8x256xf32>, tensor<8x0x256xf32>, tensor<8x0x256xf32>, tensor<8x256x0xf32>) -> tensor<?x256xf32>
   return
@@ -216,7 +216,7 @@ func.func @huge_extent(%h: tensor<?x4611686018427387904xf32>, %r: tensor<8x46116
 
 func.func @too_many_elements(%h: tensor<?x65536xf32>, %r: tensor<8x65536xf32>, %g: tensor<65536x65536x1024xf32>,
                              %u: tensor<65536x65536x1024xf32>, %d: tensor<65536x65536x1024xf32>) {
-  // expected-error @+1 {{operand #2 must be ranked tensor of 32-bit float or bfloat16 type values with static sizes in [1, 2^31) and at most 2^40 elements, but got 'tensor<65536x65536x1024xf32>'}}
+  // expected-error @+1 {{operand #2 must be ranked tensor of 32-bit float or bfloat16 type or 16-bit float values with static sizes in [1, 2^31) and at most 2^40 elements, but got 'tensor<65536x65536x1024xf32>'}}
   %0 = moe.layer softmax %h, %r top_k 2 experts(%g, %u, %d)
       : (tensor<?x65536xf32>, tensor<8x65536xf32>, tensor<65536x65536x1024xf32>, tensor<65536x65536x1024xf32>, tensor<65536x65536x1024xf32>) -> tensor<?x65536xf32>
   return

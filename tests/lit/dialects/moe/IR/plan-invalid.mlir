@@ -50,8 +50,8 @@ moe.launch_plan @p dims ["T"] {
 // -----
 
 moe.launch_plan @p dims [] {
-  // expected-error @+1 {{element type must be f32, bf16, i32, i64, f8E4M3FN or i8, got 'f16'}}
-  moe.plan.buffer argument 0 "x" : f16 [#moe.extent<4>]
+  // expected-error @+1 {{element type must be f32, bf16, f16, i32, i64, f8E4M3FN or i8, got 'f64'}}
+  moe.plan.buffer argument 0 "x" : f64 [#moe.extent<4>]
 }
 
 // -----
