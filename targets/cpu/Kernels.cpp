@@ -360,21 +360,36 @@ Launch emitGateUp(KernelBuilder &kb, const GateUpSpec &s) {
     for (const KernelBuilder::Weight *mat : {&gate, &up})
       for (int64_t j = 0; j < n; ++j) rowsOfSlab.push_back(kb.weightRow(*mat, range.expert, kb.add(i, kb.idx(j))));
     overSlab(kb, rowsOfSlab, h, scratch, tokenRows, [&](ArrayRef<KernelBuilder::Row> w) {
-      kb.loop(range.begin, range.end, kb.idx(1), [&](Value r) {
-        Value token = s.grouped ? kb.divIdx(kb.toIndex(kb.load(copies, r)), kb.idx(s.topK)) : r;
-        SmallVector<Value> sums = kb.dotTile({{hidden, kb.mul(token, kb.idx(h))}}, w, h);
-        Value at = kb.add(kb.mul(r, kb.idx(inter)), i);
-        if (n == 1) {
-          kb.store(kb.mul(activate(kb, sums[0], s.gelu), sums[1]), out, at);
-          return;
+      // nr token rows by the 2n gate/up rows per dot tile.
+      auto tokens = [&](Value r, int64_t nr) {
+        SmallVector<KernelBuilder::Row> acts;
+        for (int64_t q = 0; q < nr; ++q) {
+          Value copy = kb.add(r, kb.idx(q));
+          Value token = s.grouped ? kb.divIdx(kb.toIndex(kb.load(copies, copy)), kb.idx(s.topK)) : copy;
+          acts.push_back({hidden, kb.mul(token, kb.idx(h))});
         }
-        // The n activations as one vector: exp/erf stay in vector registers.
-        auto vt = VectorType::get({n}, kb.b().getF32Type());
-        ArrayRef<Value> all(sums);
-        Value g = vector::FromElementsOp::create(kb.b(), kb.loc(), vt, all.take_front(n));
-        Value u = vector::FromElementsOp::create(kb.b(), kb.loc(), vt, all.slice(n, n));
-        kb.storeVec(kb.mul(activate(kb, g, s.gelu), u), out, at);
-      });
+        SmallVector<Value> sums = kb.dotTile(acts, w, h);
+        for (int64_t q = 0; q < nr; ++q) {
+          ArrayRef<Value> all = ArrayRef<Value>(sums).slice(q * 2 * n, 2 * n);
+          Value at = kb.add(kb.mul(kb.add(r, kb.idx(q)), kb.idx(inter)), i);
+          if (n == 1) {
+            kb.store(kb.mul(activate(kb, all[0], s.gelu), all[1]), out, at);
+            continue;
+          }
+          // The n activations as one vector: exp/erf stay in vector registers.
+          auto vt = VectorType::get({n}, kb.b().getF32Type());
+          Value g = vector::FromElementsOp::create(kb.b(), kb.loc(), vt, all.take_front(n));
+          Value u = vector::FromElementsOp::create(kb.b(), kb.loc(), vt, all.slice(n, n));
+          kb.storeVec(kb.mul(activate(kb, g, s.gelu), u), out, at);
+        }
+      };
+      // Two token rows a tile where 32 vector registers hold the 2 x 2n
+      // accumulators (AVX-512) and the weights are plain: each weight vector
+      // loaded then feeds two FMAs (one where it is block-scaled, whose
+      // per-block accumulators would not fit).
+      const int64_t perTile = kb.config().vectorWidth >= 16 && w.front().blockCols == 0 ? 2 : 1;
+      kb.tiledLoop(range.begin, range.end, perTile, [&](Value r) { tokens(r, perTile); },
+                   [&](Value r) { tokens(r, 1); });
     });
   };
   kb.tiledLoop(work.first, work.last, step, [&](Value i) { slab(i, step); },
@@ -402,7 +417,7 @@ Launch emitDown(KernelBuilder &kb, const DownSpec &s) {
   Value scratch = s.weight.blockScaled() ? kb.scratch(step * inter, f32) : Value();
   Value tokenRows = arith::SubIOp::create(kb.b(), kb.loc(), range.end, range.begin);
 
-  // Two token rows by n weight rows per dot tile.
+  // nr token rows by n weight rows per dot tile.
   auto tile = [&](Value r, int64_t nr, Value hh, ArrayRef<KernelBuilder::Row> w) {
     const int64_t n = static_cast<int64_t>(w.size());
     SmallVector<KernelBuilder::Row> a;
@@ -420,7 +435,10 @@ Launch emitDown(KernelBuilder &kb, const DownSpec &s) {
     SmallVector<KernelBuilder::Row> rowsOfSlab;
     for (int64_t j = 0; j < n; ++j) rowsOfSlab.push_back(kb.weightRow(down, range.expert, kb.add(hh, kb.idx(j))));
     overSlab(kb, rowsOfSlab, inter, scratch, tokenRows, [&](ArrayRef<KernelBuilder::Row> w) {
-      kb.tiledLoop(range.begin, range.end, 2, [&](Value r) { tile(r, 2, hh, w); },
+      // Four token rows a tile where 32 vector registers hold the 4 x n
+      // accumulators (AVX-512) and the weights are plain, else two.
+      const int64_t perTile = kb.config().vectorWidth >= 16 && w.front().blockCols == 0 ? 4 : 2;
+      kb.tiledLoop(range.begin, range.end, perTile, [&](Value r) { tile(r, perTile, hh, w); },
                    [&](Value r) { tile(r, 1, hh, w); });
     });
   };
