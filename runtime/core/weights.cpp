@@ -80,8 +80,9 @@ StatusOr<std::unique_ptr<WeightStore>> WeightStore::open(const schema::Artifact&
     Entry e;
     e.name = w->name()->str();
     e.size = static_cast<size_t>(w->length());
-    // One aligned host copy of every weight, its source pages dropped where
-    // they are a file mapping's.
+    // One aligned host copy of every weight read from a file mapping (a
+    // checkpoint's, or the artifact's own), whose pages are then dropped;
+    // embedded weights of an artifact in memory are bound where they are.
     auto copyOf = [&](const std::vector<std::pair<const uint8_t*, size_t>>& pieces, bool drop) -> Status {
       void* joined = std::aligned_alloc(hal::kBufferAlignment, (e.size + hal::kBufferAlignment - 1) /
                                                                    hal::kBufferAlignment * hal::kBufferAlignment +
@@ -98,7 +99,10 @@ StatusOr<std::unique_ptr<WeightStore>> WeightStore::open(const schema::Artifact&
       return Status();
     };
     if (w->data()) {
-      HEXMOE_RETURN_IF_ERROR(copyOf({{w->data()->data(), e.size}}, artifactMapped));
+      if (artifactMapped)
+        HEXMOE_RETURN_IF_ERROR(copyOf({{w->data()->data(), e.size}}, /*drop=*/true));
+      else
+        e.bytes = w->data()->data();
       store->weights_.push_back(std::move(e));
       continue;
     }

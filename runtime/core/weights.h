@@ -1,9 +1,10 @@
 // A module's weights: the checkpoint tensors its artifact refers to (mapped
 // from the safetensors files, checked against their SHA-256) or carries,
-// each copied once into aligned host memory (experts stacked from their
-// per-expert tensors), and each one's buffer on every device that binds it.
-// The copied pages of file mappings are dropped, so a weight is resident
-// once. Kernels read anonymous memory much faster than file mappings in
+// and each one's buffer on every device that binds it. A weight read from a
+// file mapping (the checkpoint's, or a mapped artifact's embedded data) is
+// copied once into aligned host memory (experts stacked from their
+// per-expert tensors) and its mapped pages are dropped, so it is resident
+// once; embedded weights of an artifact loaded from memory stay in place. Kernels read anonymous memory much faster than file mappings in
 // prefill on some hosts (measured: 6.6x for a quarter-size Mixtral layer's
 // 64-token prefill read from an embedded artifact; docs/benchmarks.md).
 #ifndef HEXMOE_RUNTIME_CORE_WEIGHTS_H_
@@ -53,7 +54,7 @@ class WeightStore {
   /// ones); "" when the artifact names none.
   const std::string& directory() const { return directory_; }
   const std::string& name(size_t w) const { return weights_[w].name; }
-  /// The host bytes of weight `w` (its aligned copy).
+  /// The host bytes of weight `w` (its aligned copy, or in the artifact).
   const uint8_t* bytes(size_t w) const { return weights_[w].bytes; }
   size_t byteSize(size_t w) const { return weights_[w].size; }
   /// Weight `w`'s buffer on `device` (runtime device `deviceIndex`), made at
