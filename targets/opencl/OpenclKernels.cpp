@@ -99,15 +99,28 @@ std::string loadWeight(const ClWeight &w, const std::string &index) {
          num(w.blockRows) + ", " + num(w.blockCols) + ")])";
 }
 
+/// An expression loading the 8 weights at flat index `index` (a multiple of
+/// 8 within one row) as float8, each times its scale when block-scaled (the
+/// 8 share one: their block's columns are a multiple of 8).
+std::string loadWeight8(const ClWeight &w, const std::string &index) {
+  const std::string bytes = "vload8(0, " + w.mem + " + " + index + ")";
+  if (w.storage.isBF16()) return "hx_bf16x8(" + bytes + ")";
+  if (w.storage.isF16()) return "vload_half8(0, " + w.mem + " + " + index + ")";
+  if (w.scales.empty()) return "(" + bytes + ")";
+  const std::string code = w.storage.isInteger(8) ? "convert_float8(" + bytes + ")" : "hx_fp8x8(" + bytes + ")";
+  return "(" + code + " * " + w.scales + "[hx_block(" + index + ", " + num(w.rows) + ", " + num(w.cols) + ", " +
+         num(w.blockRows) + ", " + num(w.blockCols) + ")])";
+}
+
 /// Lines computing `float <acc> = Σ_c act[c] * w[base + c]` for c < n, for
 /// each (acc, weight) pair over the same activations: 8-wide vector loads and
-/// fused multiply-adds when n is a multiple of 8 and the weights are f32 or
-/// bf16, scalar otherwise.
+/// fused multiply-adds when n is a multiple of 8 (and a block-scaled
+/// weight's blocks are a multiple of 8 columns), scalar otherwise.
 std::vector<std::string> dotLines(ArrayRef<std::pair<std::string, const ClWeight *>> sums, const std::string &act,
                                   const std::string &base, int64_t n) {
   std::vector<std::string> out;
   bool scalar = n % 8 != 0;
-  for (const auto &sum : sums) scalar |= !sum.second->scales.empty();
+  for (const auto &sum : sums) scalar |= !sum.second->scales.empty() && sum.second->blockCols % 8 != 0;
   if (scalar) {
     for (const auto &[acc, w] : sums) out.push_back("float " + acc + " = 0.0f;");
     out.push_back("for (long c = 0; c < " + num(n) + "; ++c) {");
@@ -119,12 +132,8 @@ std::vector<std::string> dotLines(ArrayRef<std::pair<std::string, const ClWeight
   for (const auto &[acc, w] : sums) out.push_back("float8 " + acc + "8 = (float8)(0.0f);");
   out.push_back("for (long c = 0; c < " + num(n) + "; c += 8) {");
   out.push_back("  const float8 a8 = vload8(0, " + act + " + c);");
-  for (const auto &[acc, w] : sums) {
-    const char *load = w->storage.isBF16()  ? "hx_bf16x8(vload8(0, "
-                       : w->storage.isF16() ? "(vload_half8(0, "
-                                            : "(vload8(0, ";
-    out.push_back("  " + acc + "8 = fma(a8, " + load + w->mem + " + " + base + " + c)), " + acc + "8);");
-  }
+  for (const auto &[acc, w] : sums)
+    out.push_back("  " + acc + "8 = fma(a8, " + loadWeight8(*w, base + " + c") + ", " + acc + "8);");
   out.push_back("}");
   for (const auto &[acc, w] : sums) out.push_back("const float " + acc + " = hx_sum8(" + acc + "8);");
   return out;
@@ -537,6 +546,13 @@ const char *programPrelude() {
          "  const uint m = b & 0x7Fu;\n"
          "  const float v = m == 0x7Fu ? NAN : (m < 8u ? (float)m * 0x1p-9f : as_float((m << 20) + (120u << 23)));\n"
          "  return (b & 0x80u) ? -v : v;\n"
+         "}\n"
+         "inline float8 hx_fp8x8(uchar8 b) {\n"
+         "  const uint8 m = convert_uint8(b & (uchar8)(0x7F));\n"
+         "  float8 v = select(as_float8((m << 20) + (uint8)(120u << 23)), convert_float8(m) * 0x1p-9f,\n"
+         "                    m < (uint8)(8u));\n"
+         "  v = select(v, (float8)(NAN), m == (uint8)(0x7Fu));\n"
+         "  return select(v, -v, convert_uint8(b) >= (uint8)(0x80u));\n"
          "}\n"
          "// The scale of flat element i of block-scaled [..., rows, cols] weights.\n"
          "inline long hx_block(long i, long rows, long cols, long br, long bc) {\n"

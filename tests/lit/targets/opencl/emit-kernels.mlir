@@ -9,6 +9,7 @@
 // RUN: not hexmoe-compile %examples/mixtral_layer.mlir --target=opencl:spirv -o %t.bad.hxm 2>&1 | FileCheck %s --check-prefix=VARIANT
 
 // MX: inline float hx_bf16(ushort bits)
+// MX: inline float8 hx_fp8x8(uchar8 b)
 // MX: inline float hx_sum8(float8 v)
 // MX: __kernel void mixtral_layer_0_router(__global const float* restrict hidden, __global const float* restrict weight, __global int* restrict ids, __global float* restrict weights, __global const long* restrict dims)
 // MX:   const long W = dims[0] * 1L;
