@@ -6,6 +6,8 @@
 # fortune-mod / fortunes: the English text scripts/train_tiny_model.py trains on.
 # libpcre2-dev and libutf8proc-dev give models/tokenizer its Unicode regexes
 # and NFC; python3-venv lets scripts/make_venv.sh make the tokenizer oracle's venv.
+# hipcc (ROCm 5.2's, on clang-15) checks the hip-source target's HIP C++ offline
+# in the tests; nothing in hexmoe links it.
 set -euo pipefail
 
 packages=(
@@ -16,6 +18,7 @@ packages=(
   libclang-rt-22-dev
   libpcre2-dev libutf8proc-dev
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
+  hipcc
   python3 python3-numpy python3-torch libopenblas0-pthread python3-venv
   fortune-mod fortunes
 )

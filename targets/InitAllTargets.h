@@ -3,7 +3,8 @@
 // What the tools call so they never name a target (as MLIR's
 // InitAllDialects.h): registerAllTargets() for hexmoe-compile's --target,
 // registerAllTargetPasses() for hexmoe-opt. A new target adds one line to
-// each function and its folder to targets/CMakeLists.txt.
+// each function (an include and a call)
+// and its option to targets/CMakeLists.txt.
 //
 //===----------------------------------------------------------------------===//
 #ifndef HEXMOE_TARGETS_INITALLTARGETS_H
@@ -14,6 +15,12 @@
 #ifdef HEXMOE_TARGET_OPENCL
 #include "targets/opencl/OpenclTarget.h"
 #endif
+#ifdef HEXMOE_TARGET_CUDA
+#include "targets/cuda/CudaSourceTarget.h"
+#endif
+#ifdef HEXMOE_TARGET_ROCM
+#include "targets/rocm/HipSourceTarget.h"
+#endif
 
 namespace hexmoe {
 
@@ -22,6 +29,12 @@ inline void registerAllTargets() {
   cpu::registerCpuTarget();
 #ifdef HEXMOE_TARGET_OPENCL
   opencl::registerOpenclTarget();
+#endif
+#ifdef HEXMOE_TARGET_CUDA
+  cuda::registerCudaSourceTarget();
+#endif
+#ifdef HEXMOE_TARGET_ROCM
+  rocm::registerHipSourceTarget();
 #endif
 }
 

@@ -393,10 +393,8 @@ LogicalResult dumpKernels(ModuleOp module, const TargetResult &result, StringRef
   if (std::error_code ec = llvm::sys::fs::create_directories(dir))
     return module.emitError() << "--dump-kernels: cannot create " << dir << ": " << ec.message();
   for (const ExecutableBinary &e : result.executables) {
-    StringRef format(e.format);
-    const char *ext = format.starts_with("cpu-") ? ".so" : format.starts_with("opencl-c") ? ".cl" : ".bin";
     SmallString<256> path(dir);
-    llvm::sys::path::append(path, e.format + ext);
+    llvm::sys::path::append(path, e.format + e.fileExtension);
     std::error_code ec;
     llvm::raw_fd_ostream os(path, ec);
     if (ec) return module.emitError() << "--dump-kernels: cannot write " << path << ": " << ec.message();

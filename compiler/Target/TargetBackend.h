@@ -35,12 +35,14 @@ struct KernelLaunchInfo {
 /// table Executable): a format the runtime's drivers match on
 /// ("cpu-x86_64-v4", "ptx-sm_90", "opencl-c"), the build's name, what a
 /// device must have to run it, every kernel's launch shape, and the code.
+/// `fileExtension` names the code's kind for --dump-kernels (".so", ".cl").
 struct ExecutableBinary {
   std::string format;
   std::string name;
   std::vector<std::string> requirements;
   std::vector<KernelLaunchInfo> kernels;
   std::vector<uint8_t> data;
+  std::string fileExtension = ".bin";
 };
 
 /// What a target hands back to the artifact writer.

@@ -3,20 +3,29 @@
 // here and its CMake option; nothing in the core names a driver.
 #include "runtime/core/hal/driver.h"
 
+#define HEXMOE_DECLARE_DRIVER(ns, factory) \
+  namespace ns {                           \
+  std::unique_ptr<Driver> factory();       \
+  }
+
 namespace hexmoe::hal {
 
-namespace cpu {
-std::unique_ptr<Driver> createCpuDriver();
-}
-namespace opencl {
-std::unique_ptr<Driver> createOpenclDriver();
-}
+HEXMOE_DECLARE_DRIVER(cpu, createCpuDriver)
+#ifdef HEXMOE_DRIVER_OPENCL
+HEXMOE_DECLARE_DRIVER(opencl, createOpenclDriver)
+#endif
+#ifdef HEXMOE_DRIVER_CUDA
+HEXMOE_DECLARE_DRIVER(cuda, createCudaDriver)
+#endif
 
 const std::vector<DriverFactory>& builtinDrivers() {
   static const std::vector<DriverFactory> kDrivers = {
       {"cpu", &cpu::createCpuDriver},
 #ifdef HEXMOE_DRIVER_OPENCL
       {"opencl", &opencl::createOpenclDriver},
+#endif
+#ifdef HEXMOE_DRIVER_CUDA
+      {"cuda", &cuda::createCudaDriver},
 #endif
   };
   return kDrivers;

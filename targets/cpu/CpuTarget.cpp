@@ -147,7 +147,8 @@ public:
       mlir::FailureOr<std::vector<uint8_t>> so =
           buildSharedObject(*llvmModule, level, module.getLoc());
       if (mlir::failed(so)) return mlir::failure();
-      result.executables.push_back({level.format, level.name, level.required, std::move(kernels), std::move(*so)});
+      result.executables.push_back(
+          {level.format, level.name, level.required, std::move(kernels), std::move(*so), ".so"});
     }
     return result;
   }

@@ -1,9 +1,10 @@
 //===- OpenclTarget.cpp - the OpenCL C target -----------------------------===//
 //
 // Emits every kernel function of the launch plan as OpenCL C into one
-// program, the executable of format "opencl-c". The runtime's opencl driver
-// builds it for its device at load, through the ICD loader, so one artifact
-// runs on any OpenCL 1.2 device: PoCL on a CPU, a GPU's vendor driver.
+// program, the executable of format "opencl-c" (compiler/Target/KernelSource).
+// The runtime's opencl driver builds it for its device at load, through the
+// ICD loader, so one artifact runs on any OpenCL 1.2 device: PoCL on a CPU, a
+// GPU's vendor driver.
 //
 // Beside each kernel the program carries its ABI record (kernel_abi.h) as a
 // line `//@hexmoe-abi <kernel> <record...>`, which the driver compares with
@@ -12,12 +13,10 @@
 //
 //===----------------------------------------------------------------------===//
 #include "targets/opencl/OpenclTarget.h"
-#include "targets/opencl/OpenclKernels.h"
 
-#include "compiler/Plan/Passes.h"
+#include "compiler/Target/KernelSource.h"
 #include "compiler/Target/TargetBackend.h"
 
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 
 namespace hexmoe::opencl {
@@ -36,24 +35,11 @@ public:
   mlir::FailureOr<compiler::TargetResult> compile(mlir::ModuleOp module, llvm::StringRef variant) override {
     if (!variant.empty() && variant != "c")
       return module.emitError() << "unknown opencl variant '" << variant << "' (expected c)";
-    compiler::ExecutableBinary exe;
-    exe.format = "opencl-c";
-    exe.name = "opencl-c";
-    std::string source = programPrelude();
-    for (auto f : module.getOps<mlir::func::FuncOp>()) {
-      if (!f->hasAttr(compiler::kWorkloadAttr)) continue;
-      mlir::FailureOr<KernelLaunch> launch = emitKernel(f, source);
-      if (mlir::failed(launch)) return mlir::failure();
-      std::string record = "//@hexmoe-abi " + f.getName().str();
-      for (int64_t v : compiler::kernelAbiRecord(f, launch->workgroups, launch->tile))
-        record += " " + std::to_string(v);
-      source += record + "\n\n";
-      const int numBindings = static_cast<int>(f.getNumArguments() + f.getNumResults());
-      exe.kernels.push_back({f.getName().str(), numBindings, launch->workgroups, launch->tile});
-    }
-    exe.data.assign(source.begin(), source.end());
+    mlir::FailureOr<compiler::ExecutableBinary> exe =
+        compiler::emitSourceProgram(module, compiler::SourceLanguage::OpenCL, "opencl-c", ".cl");
+    if (mlir::failed(exe)) return mlir::failure();
     compiler::TargetResult result;
-    result.executables.push_back(std::move(exe));
+    result.executables.push_back(std::move(*exe));
     return result;
   }
 };

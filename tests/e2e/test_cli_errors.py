@@ -8,9 +8,11 @@ while the good call succeeds. Then the trust policy: a signed artifact runs
 under --trust with its key, and an unsigned, other-key or edited-after-signing
 one is refused. With --opencl, the OpenCL driver's errors too: no OpenCL
 code, an edited ABI record, source that does not build, a missing ICD loader,
-a device number past the last.
+a device number past the last. With --cuda, the cuda driver's where no GPU is:
+no libcuda.so.1, the CUDA toolkit's stub library in its place, an artifact
+without CUDA code, a bad block size.
 
-Usage: test_cli_errors.py --bin BUILD/bin [--opencl]
+Usage: test_cli_errors.py --bin BUILD/bin [--opencl] [--cuda]
 """
 import argparse
 import os
@@ -28,6 +30,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bin", required=True)
     ap.add_argument("--opencl", action="store_true", help="also check the opencl driver (device opencl:0)")
+    ap.add_argument("--cuda", action="store_true", help="also check the cuda driver's errors")
     opts = ap.parse_args()
     run_tool = os.path.join(opts.bin, "hexmoe-run")
     passed = failed = 0
@@ -189,6 +192,30 @@ def main():
             broken = edited("broken.hxm", b"g8 = fma(a8,", b"g8 = fmz(a8,")
             expect("OpenCL C that does not build", [broken, "--list"] + dev, False, "broken.hxm",
                    "CL_BUILD_PROGRAM_FAILURE", "fmz")
+        if opts.cuda:
+            cu = os.path.join(work, "cu.hxm")
+            subprocess.run([os.path.join(opts.bin, "hexmoe-compile"), EXAMPLE,
+                            "--target=cpu,cuda-source", "-o", cu, "--quiet"], check=True)
+            dev = ["--device=cuda:0"]
+            missing = {"HEXMOE_CUDA_LIBRARY": "libhexmoe-no-such-cuda.so.1"}
+            expect("no CUDA driver", [cu, "--list"] + dev, False, "libhexmoe-no-such-cuda.so.1",
+                   "is not installed", "NVIDIA's GPU driver", env=missing)
+            expect("no CUDA driver, listing", ["--list-devices"], True, "unavailable", "cuda:", env=missing)
+            expect("the cuda-source artifact still runs on the CPU", [cu] + inputs + out, True, env=missing)
+            stub = "/usr/local/cuda/lib64/stubs/libcuda.so"
+            if os.path.exists(stub):
+                expect("the toolkit's stub as the driver", [cu, "--list"] + dev, False, "stub library",
+                       env={"HEXMOE_CUDA_LIBRARY": stub})
+                expect("the toolkit's stub, listing", ["--list-devices"], True, "cuda: ", "stub library",
+                       env={"HEXMOE_CUDA_LIBRARY": stub})
+            listing = subprocess.run([run_tool, "--list-devices"], capture_output=True, text=True).stdout
+            if "cuda:0" in listing.split("unavailable:")[0]:
+                # A GPU is here: the driver's own refusals.
+                expect("a CPU-only artifact on cuda:0", [art] + dev + inputs + out, False, "no CUDA code",
+                       "--target=cuda-source")
+                expect("a bad block size", [cu, "--driver-option=cuda.block_size=100", "--list"] + dev, False,
+                       "multiple of 32")
+                expect("good call on cuda:0", [cu] + dev + inputs + out, True)
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 

@@ -12,9 +12,10 @@ can run, and checks:
   - the same selected experts per token, and their weights to 1e-5.
 bf16 runs compare with a reference that uses the same bf16-rounded weights.
 With --device=opencl:N the same cases run on that OpenCL device instead
-(artifacts compiled with --target=cpu,opencl).
+(artifacts compiled with --target=cpu,opencl), with --device=cuda:N on that
+GPU (--target=cpu,cuda-source); --skip-absent exits 77 where it is not.
 
-Usage: test_examples.py --bin BUILD/bin [--quick] [--device=opencl:0]
+Usage: test_examples.py --bin BUILD/bin [--quick] [--device=opencl:0|cuda:0] [--skip-absent]
 """
 import argparse
 import os
@@ -98,12 +99,34 @@ def rel_l2(got, want):
     return float(np.linalg.norm(got - want) / max(np.linalg.norm(want), 1e-30))
 
 
+# The targets an artifact for a device of each driver is compiled with.
+DEVICE_TARGETS = {"opencl": "cpu,opencl", "cuda": "cpu,cuda-source"}
+
+
+def device_target(device):
+    return DEVICE_TARGETS[device.split(":")[0]]
+
+
+def skip_unless_present(bindir, device):
+    """Exits 77 (ctest's skip) with the reason when hexmoe-run cannot open `device` here."""
+    p = subprocess.run([os.path.join(bindir, "hexmoe-run"), "--list-devices"], capture_output=True, text=True)
+    opened, _, unavailable = p.stdout.partition("unavailable:")
+    if f" {device} " not in opened:
+        driver = device.split(":")[0]
+        why = [line.strip() for line in unavailable.splitlines() if line.strip().startswith(driver + ":")]
+        print(f"skip: no {device} here ({why[0] if why else 'the driver lists no such device'})")
+        sys.exit(77)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bin", required=True, help="directory with hexmoe-compile and hexmoe-run")
     ap.add_argument("--quick", action="store_true", help="T in {1, 64} only")
-    ap.add_argument("--device", help="run on this device (opencl:N) instead of every CPU variant")
+    ap.add_argument("--device", help="run on this device (opencl:N, cuda:N) instead of every CPU variant")
+    ap.add_argument("--skip-absent", action="store_true", help="exit 77 (skip) when --device is not here")
     opts = ap.parse_args()
+    if opts.device and opts.skip_absent:
+        skip_unless_present(opts.bin, opts.device)
     tokens = [1, 64] if opts.quick else TOKENS
     variants = [opts.device] if opts.device else runnable_variants()
     if not variants:
@@ -138,8 +161,8 @@ def main():
                     router_art = os.path.join(work, f"{tag}_router.hxm")
                     if not os.path.exists(art):
                         target = f"cpu:{isa}" if wide else "cpu"
-                        if variant.startswith("opencl"):
-                            target = "cpu,opencl"
+                        if variant.split(":")[0] in DEVICE_TARGETS:
+                            target = device_target(variant)
                         compile_model(opts.bin, example, art, weight_type, target,
                                       16 if wide else None)
                         compile_model(opts.bin, router_src, router_art, "f32", target,

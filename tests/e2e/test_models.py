@@ -57,8 +57,11 @@ GOLDEN = os.path.join(ROOT, "tests", "unit", "models", "tokenizer", "fixtures", 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bin", required=True)
-    ap.add_argument("--device", help="also run every model on this device (opencl:N)")
+    ap.add_argument("--device", help="also run every model on this device (opencl:N, cuda:N)")
+    ap.add_argument("--skip-absent", action="store_true", help="exit 77 (skip) when --device is not here")
     opts = ap.parse_args()
+    if opts.device and opts.skip_absent:
+        E.skip_unless_present(opts.bin, opts.device)
     torch.set_num_threads(1)
     compile_tool = os.path.join(opts.bin, "hexmoe-compile")
     run_tool = os.path.join(opts.bin, "hexmoe-run")
@@ -133,7 +136,7 @@ def main():
                           T.checkpoint_tensors(model, dtype, packed=v5, legacy_mixtral=legacy), shards)
             art = d + ".hxm"
             rc, text = run([compile_tool, d, "-o", art, "--max-seq-len=32", "--quiet"] +
-                           (["--target=cpu,opencl"] if opts.device else []))
+                           (["--target=" + E.device_target(opts.device)] if opts.device else []))
             if rc != 0:
                 report(f"compile {name}", False, text)
                 continue
@@ -177,7 +180,7 @@ def main():
             want = want_logits.numpy()
             art = d + ".hxm"
             rc, text = run([compile_tool, d, "-o", art, "--max-seq-len=32", "--quiet"] +
-                           (["--target=cpu,opencl"] if opts.device else []))
+                           (["--target=" + E.device_target(opts.device)] if opts.device else []))
             if rc != 0:
                 report(f"compile {name}", False, text)
                 continue
@@ -218,7 +221,7 @@ def main():
             T.write_model(d, cfg, tensors, 1)
             art = d + ".hxm"
             rc, text = run([compile_tool, d, "-o", art, "--max-seq-len=32", f"--weight-type={fmt}"] +
-                           (["--target=cpu,opencl"] if opts.device else []))
+                           (["--target=" + E.device_target(opts.device)] if opts.device else []))
             if rc != 0:
                 report(f"compile {name}", False, text)
                 continue

@@ -25,20 +25,19 @@
 
 namespace cl = llvm::cl;
 
+static cl::OptionCategory hexmoeCategory("hexmoe-compile options");
+
 static cl::opt<std::string> inputFile(cl::Positional,
-                                      cl::desc("<input .mlir, a Hugging Face model directory, or an .hxm to sign>"));
-static cl::opt<std::string> outputFile("o", cl::desc("Output artifact (default: INPUT with .hxm)"),
+                                      cl::cat(hexmoeCategory), cl::desc("<input .mlir, a Hugging Face model directory, or an .hxm to sign>"));
+static cl::opt<std::string> outputFile("o", cl::cat(hexmoeCategory), cl::desc("Output artifact (default: INPUT with .hxm)"),
                                        cl::value_desc("file"));
 static cl::opt<std::string> target(
     "target",
-    cl::desc("Targets, comma-separated, each with an optional variant: cpu (x86-64-v3 and "
-             "x86-64-v4 variants), cpu:x86-64-v3, cpu:x86-64-v4, cpu:native (this machine's "
-             "exact CPU; opt-in), opencl (OpenCL C, built by the runtime at load); "
-             "e.g. --target=cpu,opencl writes one artifact for both"),
+    cl::cat(hexmoeCategory), cl::desc("Targets, comma-separated (see targetHelp())"),
     cl::init("cpu"));
 static cl::opt<std::string> weightType(
     "weight-type",
-    cl::desc("Element type of expert weights in the compiled functions: f32 (default) or "
+    cl::cat(hexmoeCategory), cl::desc("Element type of expert weights in the compiled functions: f32 (default) or "
              "bf16 (gate/up/down of routed and shared experts; f32 accumulation). For a model "
              "directory also fp8 (e4m3, 128x128 blocks with f32 scales) or int8 (groups of 32 "
              "along each row, as llama.cpp's Q8_0): every projection of the decoder layers is "
@@ -46,41 +45,55 @@ static cl::opt<std::string> weightType(
     cl::init("f32"));
 static cl::opt<std::string> signKey(
     "sign",
-    cl::desc("Sign the artifact with this Ed25519 secret key file (see --generate-key); "
+    cl::cat(hexmoeCategory), cl::desc("Sign the artifact with this Ed25519 secret key file (see --generate-key); "
              "given an .hxm instead of MLIR, signs that artifact (replacing any signature)"),
     cl::value_desc("keyfile"));
 static cl::opt<std::string> generateKey(
     "generate-key",
-    cl::desc("Write a new Ed25519 key pair, FILE (the secret key, mode 0600) and FILE.pub "
+    cl::cat(hexmoeCategory), cl::desc("Write a new Ed25519 key pair, FILE (the secret key, mode 0600) and FILE.pub "
              "(the public key for hexmoe-run --trust), and exit"),
     cl::value_desc("FILE"));
 static cl::opt<std::string> dumpKernels(
     "dump-kernels",
-    cl::desc("Also write every executable's code to DIR for inspection: "
-             "cpu-x86_64-v4.so, cpu-x86_64-v3.so, opencl-c.cl"),
+    cl::cat(hexmoeCategory), cl::desc("Also write every executable's code to DIR for inspection, one file "
+             "per format: cpu-x86_64-v4.so, cpu-x86_64-v3.so, opencl-c.cl, cuda-cpp.cu, "
+             "hip-cpp.hip"),
     cl::value_desc("DIR"));
 static cl::opt<std::string> weightsDir(
     "weights",
-    cl::desc("Checkpoint directory (model.safetensors or a sharded index) holding the tensors "
+    cl::cat(hexmoeCategory), cl::desc("Checkpoint directory (model.safetensors or a sharded index) holding the tensors "
              "that function arguments marked {moe.weight = \"NAME\"} name. The artifact "
              "refers to them by file, offset, length and SHA-256 (the runtime maps them at "
              "load; hexmoe-run --weights=DIR finds a moved checkpoint)"),
     cl::value_desc("DIR"));
 static cl::opt<bool> embedWeights(
     "embed-weights",
-    cl::desc("With --weights: copy the tensors into the artifact instead (converting the "
+    cl::cat(hexmoeCategory), cl::desc("With --weights: copy the tensors into the artifact instead (converting the "
              "checkpoint's dtype to the function's, e.g. bf16 to f32), so it runs without "
              "the checkpoint"));
 static cl::opt<int> maxSeqLen(
     "max-seq-len",
-    cl::desc("For a model directory: the positions its KV caches hold (prompt plus generated "
+    cl::cat(hexmoeCategory), cl::desc("For a model directory: the positions its KV caches hold (prompt plus generated "
              "tokens; default: max_position_embeddings, at most 4096)"),
     cl::init(0));
 static cl::opt<std::string> dumpMlir(
     "dump-mlir",
-    cl::desc("For a model directory: also write the moe-dialect MLIR built from it to FILE"),
+    cl::cat(hexmoeCategory), cl::desc("For a model directory: also write the moe-dialect MLIR built from it to FILE"),
     cl::value_desc("FILE"));
-static cl::opt<bool> quiet("quiet", cl::desc("Print nothing on success"));
+static cl::opt<bool> quiet("quiet", cl::cat(hexmoeCategory), cl::desc("Print nothing on success"));
+
+
+/// --target's help, from the registered targets (the tool names none).
+static std::string targetHelp() {
+  std::string out = "Targets, comma-separated, each with an optional :VARIANT; one artifact holds them all "
+                    "(e.g. --target=cpu,opencl,cuda-source). Built into this hexmoe-compile:";
+  for (hexmoe::compiler::TargetBackend *t : hexmoe::compiler::registeredTargetBackends()) {
+    out += "\n    " + t->name().str() + " (variants:";
+    for (const std::string &v : t->variantNames()) out += " " + v;
+    out += "): " + t->description().str();
+  }
+  return out;
+}
 
 /// A Hugging Face model directory as moe MLIR: config.json read and checked
 /// against the checkpoint, the decoder built. Prints errors; false on one.
@@ -135,6 +148,11 @@ int main(int argc, char **argv) {
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
   cl::SetVersionPrinter([](llvm::raw_ostream &os) { os << "hexmoe-compile 0.1\n"; });
+  hexmoe::registerAllTargets();
+  static const std::string targetDescription = targetHelp();  // setDescription keeps a reference
+  target.setDescription(targetDescription);
+  // --help shows hexmoe's options; --help-hidden adds MLIR's and LLVM's.
+  cl::HideUnrelatedOptions(hexmoeCategory);
   cl::ParseCommandLineOptions(
       argc, argv,
       "hexmoe-compile: compiles a moe-dialect MLIR file into a hexmoe artifact (.hxm)\n\n"
@@ -143,7 +161,9 @@ int main(int argc, char **argv) {
       "  hexmoe-run layer.hxm --input=@hidden.npy ... --output=@out.npy\n\n"
       "The artifact holds the launch plan of every function and the code of each target:\n"
       "one shared object per CPU variant (the runtime picks the best one the host\n"
-      "supports), OpenCL C for --target=opencl (run with hexmoe-run --device=opencl).\n\n"
+      "supports), OpenCL C for --target=opencl (run with hexmoe-run --device=opencl),\n"
+      "CUDA C++ for --target=cuda-source (hexmoe-run --device=cuda:0 compiles it with NVRTC),\n"
+      "HIP C++ for --target=hip-source.\n\n"
       "An artifact is native code: to let a runtime load only yours, sign it:\n"
       "  hexmoe-compile --generate-key=release.key     (writes release.key, release.key.pub)\n"
       "  hexmoe-compile layer.mlir --sign=release.key -o layer.hxm\n"
@@ -175,7 +195,6 @@ int main(int argc, char **argv) {
     secretKey = *key;
   }
 
-  hexmoe::registerAllTargets();
   mlir::MLIRContext context;
   hexmoe::compiler::prepareContext(context);
   std::string error;

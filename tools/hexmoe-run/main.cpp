@@ -38,11 +38,13 @@ options:
   --device=NAME         the device to run on: cpu (default), cpu:N (the host
                         with a thread pool of its own), opencl:N (OpenCL
                         device N; needs an artifact compiled with
-                        --target=opencl or cpu,opencl); --list-devices shows
-                        what this machine has
+                        --target=opencl or cpu,opencl), cuda:N (NVIDIA GPU N;
+                        needs --target=cuda-source, compiled with NVRTC at
+                        load); --list-devices shows what this machine has
   --driver-option=D.K=V a driver setting, e.g. cpu.threads=2 (repeatable;
                         the cpu driver reads threads, features and variant,
-                        the opencl driver build_options)
+                        the opencl driver build_options, the cuda driver
+                        block_size and nvrtc_options)
   --threads=N           threads that run kernels (default: every CPU)
   --cpu-variant=ISA     run this CPU variant (e.g. x86-64-v3), not the best
   --cpu-features=LIST   pretend the host has these CPU features (testing:

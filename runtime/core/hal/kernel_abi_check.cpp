@@ -2,6 +2,9 @@
 #include "runtime/core/hal/kernel_abi_check.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 
 #include "artifact_generated.h"
 #include "runtime/schema/kernel_abi.h"
@@ -55,6 +58,58 @@ Status compareKernelAbi(const std::vector<int64_t>& have, const std::vector<int6
                              : "";
   return dataLoss(label + ": kernel '" + name + "' does not match its code: " + abiField(want, i) + " differs" +
                   detail + " (launch metadata edited after compilation?)");
+}
+
+constexpr const char* kAbiMarker = "//@hexmoe-abi ";
+
+StatusOr<std::map<std::string, std::vector<int64_t>>> readSourceAbiRecords(const std::string& source,
+                                                                      const std::string& label) {
+  std::map<std::string, std::vector<int64_t>> records;
+  size_t at = 0;
+  int line = 0;
+  while (at < source.size()) {
+    size_t end = source.find('\n', at);
+    if (end == std::string::npos) end = source.size();
+    ++line;
+    const std::string text = source.substr(at, end - at);
+    at = end + 1;
+    if (text.rfind(kAbiMarker, 0) != 0) continue;
+    const char* p = text.c_str() + std::strlen(kAbiMarker);
+    const char* nameEnd = std::strchr(p, ' ');
+    std::string name = nameEnd ? std::string(p, nameEnd) : std::string(p);
+    std::vector<int64_t> values;
+    const char* q = nameEnd;
+    while (q && *q) {
+      while (*q == ' ') ++q;
+      if (!*q) break;
+      char* stop = nullptr;
+      errno = 0;
+      const long long v = std::strtoll(q, &stop, 10);
+      if (stop == q || errno == ERANGE || (*stop && *stop != ' '))
+        return dataLoss(label + ": line " + std::to_string(line) + ": a malformed ABI record");
+      values.push_back(v);
+      q = stop;
+      // A record is a few dozen numbers; anything far longer is damage.
+      if (values.size() > 8192) return dataLoss(label + ": line " + std::to_string(line) + ": an ABI record too long");
+    }
+    if (name.empty() || values.empty() || !records.emplace(name, std::move(values)).second)
+      return dataLoss(label + ": line " + std::to_string(line) + ": a malformed or repeated ABI record");
+  }
+  return records;
+}
+
+Status checkSourceAbiRecords(const schema::Artifact& artifact, const schema::Executable& exe, const std::string& source,
+                             const std::string& label) {
+  HEXMOE_ASSIGN_OR_RETURN(auto records, readSourceAbiRecords(source, label));
+  const int numKernels = artifact.kernels() ? static_cast<int>(artifact.kernels()->size()) : 0;
+  for (int k = 0; k < numKernels; ++k) {
+    const schema::Kernel& kernel = *artifact.kernels()->Get(k);
+    const std::string name = kernel.name()->str();
+    auto it = records.find(name);
+    if (it == records.end()) return dataLoss(label + ": kernel '" + name + "' has no ABI record");
+    HEXMOE_RETURN_IF_ERROR(compareKernelAbi(it->second, expectedKernelAbi(kernel, *exe.launches()->Get(k)), name, label));
+  }
+  return okStatus();
 }
 
 }  // namespace hexmoe::hal

@@ -1,5 +1,4 @@
 // Loading the artifact's OpenCL C program: check, build, create kernels.
-#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <cstdlib>
@@ -12,46 +11,6 @@
 
 namespace hexmoe::hal::opencl {
 namespace {
-
-constexpr const char* kAbiMarker = "//@hexmoe-abi ";
-
-/// The ABI records the program carries, by kernel: lines
-/// `//@hexmoe-abi <kernel> <int64>...`. A malformed line is DataLoss.
-StatusOr<std::map<std::string, std::vector<int64_t>>> readAbiRecords(const std::string& source,
-                                                                      const std::string& label) {
-  std::map<std::string, std::vector<int64_t>> records;
-  size_t at = 0;
-  int line = 0;
-  while (at < source.size()) {
-    size_t end = source.find('\n', at);
-    if (end == std::string::npos) end = source.size();
-    ++line;
-    const std::string text = source.substr(at, end - at);
-    at = end + 1;
-    if (text.rfind(kAbiMarker, 0) != 0) continue;
-    const char* p = text.c_str() + std::strlen(kAbiMarker);
-    const char* nameEnd = std::strchr(p, ' ');
-    std::string name = nameEnd ? std::string(p, nameEnd) : std::string(p);
-    std::vector<int64_t> values;
-    const char* q = nameEnd;
-    while (q && *q) {
-      while (*q == ' ') ++q;
-      if (!*q) break;
-      char* stop = nullptr;
-      errno = 0;
-      const long long v = std::strtoll(q, &stop, 10);
-      if (stop == q || errno == ERANGE || (*stop && *stop != ' '))
-        return dataLoss(label + ": line " + std::to_string(line) + ": a malformed ABI record");
-      values.push_back(v);
-      q = stop;
-      // A record is a few dozen numbers; anything far longer is damage.
-      if (values.size() > 8192) return dataLoss(label + ": line " + std::to_string(line) + ": an ABI record too long");
-    }
-    if (name.empty() || values.empty() || !records.emplace(name, std::move(values)).second)
-      return dataLoss(label + ": line " + std::to_string(line) + ": a malformed or repeated ABI record");
-  }
-  return records;
-}
 
 std::string buildLog(const Api& api, cl_program program, cl_device_id device) {
   size_t size = 0;
@@ -88,16 +47,8 @@ StatusOr<std::unique_ptr<OpenclExecutable>> OpenclExecutable::load(std::shared_p
   const std::string source(reinterpret_cast<const char*>(chosen->data()->data()), chosen->data()->size());
   if (source.find('\0') != std::string::npos) return dataLoss(label + ": the source holds a NUL byte");
 
-  HEXMOE_ASSIGN_OR_RETURN(auto records, readAbiRecords(source, label));
+  HEXMOE_RETURN_IF_ERROR(checkSourceAbiRecords(artifact, *chosen, source, label));
   const int numKernels = artifact.kernels() ? static_cast<int>(artifact.kernels()->size()) : 0;
-  for (int k = 0; k < numKernels; ++k) {
-    const schema::Kernel& kernel = *artifact.kernels()->Get(k);
-    const std::string name = kernel.name()->str();
-    auto it = records.find(name);
-    if (it == records.end()) return dataLoss(label + ": kernel '" + name + "' has no ABI record");
-    HEXMOE_RETURN_IF_ERROR(compareKernelAbi(it->second, expectedKernelAbi(kernel, *chosen->launches()->Get(k)),
-                                            name, label));
-  }
 
   const Api& api = *context->api;
   std::unique_ptr<OpenclExecutable> exe(new OpenclExecutable());

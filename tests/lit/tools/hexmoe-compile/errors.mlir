@@ -9,7 +9,7 @@
 
 // Malformed MLIR is reported with its file, line and column.
 // PARSE: errors.mlir:[[@LINE+6]]:{{[0-9]+}}: error: 'moe.router' op 'weight' must be [E=8, H=32], got 'tensor<8x64xf32>'
-// TARGET: error: unknown target 'tpu' (known: cpu{{(, [a-z]+)*}})
+// TARGET: error: unknown target 'tpu' (known: cpu{{(, [a-z-]+)*}})
 // VARIANT: error: unknown cpu variant 'x86-64-v9' (expected x86-64-v3, x86-64-v4 or native)
 // WTYPE: hexmoe-compile: --weight-type must be f32 or bf16 (fp8 and int8 quantise a model directory), got 'f16'
 // MISSING: hexmoe-compile: cannot open input file '{{.*}}does-not-exist.mlir'

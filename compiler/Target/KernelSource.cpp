@@ -1,4 +1,4 @@
-//===- OpenclKernels.cpp - OpenCL C for the kernel-level moe ops ----------===//
+//===- KernelSource.cpp - C-family kernel source for the moe ops ----------===//
 //
 // Work split, one work-item per job: the router one token, the sort the whole
 // copy list, the grouped expert kernels one (expert, output row) pair over
@@ -10,7 +10,7 @@
 // Indices are `long`: an expert tensor passes 2^31 elements on real models.
 //
 //===----------------------------------------------------------------------===//
-#include "targets/opencl/OpenclKernels.h"
+#include "compiler/Target/KernelSource.h"
 
 #include "compiler/Plan/Passes.h"
 #include "dialects/moe/IR/MoEOps.h"
@@ -24,8 +24,15 @@
 
 using namespace mlir;
 
-namespace hexmoe::opencl {
+namespace hexmoe::compiler {
 namespace {
+
+/// How an emitted kernel is launched: `workgroups` * ceil(W / tile)
+/// work-items over workload W, or `workgroups` when tile is 0.
+struct KernelLaunch {
+  int64_t workgroups = 1;
+  int64_t tile = 0;
+};
 
 std::string num(int64_t v) { return std::to_string(v) + "L"; }
 
@@ -40,11 +47,12 @@ std::string flt(double v) {
 Type elementTypeOf(Value v) { return cast<RankedTensorType>(v.getType()).getElementType(); }
 int64_t staticDim(Value v, unsigned i) { return cast<RankedTensorType>(v.getType()).getDimSize(i); }
 
-/// The OpenCL C type a binding of element type `t` is passed as (bf16 as its
-/// bits; f16 as `half`, which core OpenCL C loads with vload_half).
-const char *clType(Type t) {
+/// The type a binding of element type `t` is passed as: bf16 as its bits; f16
+/// as `half` in OpenCL C (loaded with vload_half), as its bits in CUDA and
+/// HIP C++ (widened by hx_f16, so no half header is needed).
+const char *clType(Type t, SourceLanguage lang) {
   if (t.isBF16()) return "ushort";
-  if (t.isF16()) return "half";
+  if (t.isF16()) return lang == SourceLanguage::OpenCL ? "half" : "ushort";
   if (isa<Float8E4M3FNType>(t)) return "uchar";
   if (t.isInteger(8)) return "char";
   if (t.isInteger(32)) return "int";
@@ -53,9 +61,10 @@ const char *clType(Type t) {
 }
 
 /// An expression loading element `index` of weight binding `mem` as float.
-std::string loadWeight(Type elementType, const std::string &mem, const std::string &index) {
+std::string loadWeight(Type elementType, const std::string &mem, const std::string &index, SourceLanguage lang) {
   if (elementType.isBF16()) return "hx_bf16(" + mem + "[" + index + "])";
-  if (elementType.isF16()) return "vload_half(" + index + ", " + mem + ")";
+  if (elementType.isF16())
+    return lang == SourceLanguage::OpenCL ? "vload_half(" + index + ", " + mem + ")" : "hx_f16(" + mem + "[" + index + "])";
   return mem + "[" + index + "]";
 }
 
@@ -65,13 +74,15 @@ std::string loadWeight(Type elementType, const std::string &mem, const std::stri
 struct ClWeight {
   std::string mem, scales;
   Type storage;
+  SourceLanguage lang;
   int64_t rows = 0, cols = 0, blockRows = 0, blockCols = 0;
 };
 
-ClWeight weightOf(Value v, const std::string &mem) {
+ClWeight weightOf(Value v, const std::string &mem, SourceLanguage lang) {
   auto t = cast<RankedTensorType>(v.getType());
   ClWeight w;
   w.mem = mem;
+  w.lang = lang;
   w.rows = t.getRank() >= 2 ? t.getDimSize(t.getRank() - 2) : 1;
   w.cols = t.getDimSize(t.getRank() - 1);
   w.storage = t.getElementType();
@@ -92,7 +103,7 @@ void addNames(std::vector<std::string> &names, const ClWeight &w) {
 
 /// An expression loading flat element `index` of weight `w` as its f32 value.
 std::string loadWeight(const ClWeight &w, const std::string &index) {
-  if (w.scales.empty()) return loadWeight(w.storage, w.mem, index);
+  if (w.scales.empty()) return loadWeight(w.storage, w.mem, index, w.lang);
   const std::string code = w.storage.isInteger(8) ? "(float)" + w.mem + "[" + index + "]"
                                                   : "hx_fp8(" + w.mem + "[" + index + "])";
   return "(" + code + " * " + w.scales + "[hx_block(" + index + ", " + num(w.rows) + ", " + num(w.cols) + ", " +
@@ -113,13 +124,15 @@ std::string loadWeight8(const ClWeight &w, const std::string &index) {
 }
 
 /// Lines computing `float <acc> = Σ_c act[c] * w[base + c]` for c < n, for
-/// each (acc, weight) pair over the same activations: 8-wide vector loads and
-/// fused multiply-adds when n is a multiple of 8 (and a block-scaled
-/// weight's blocks are a multiple of 8 columns), scalar otherwise.
+/// each (acc, weight) pair over the same activations: in OpenCL C 8-wide
+/// vector loads and fused multiply-adds when n is a multiple of 8 (and a
+/// block-scaled weight's blocks are a multiple of 8 columns), scalar
+/// otherwise and in CUDA and HIP C++.
 std::vector<std::string> dotLines(ArrayRef<std::pair<std::string, const ClWeight *>> sums, const std::string &act,
                                   const std::string &base, int64_t n) {
   std::vector<std::string> out;
   bool scalar = n % 8 != 0;
+  for (const auto &sum : sums) scalar |= sum.second->lang != SourceLanguage::OpenCL;
   for (const auto &sum : sums) scalar |= !sum.second->scales.empty() && sum.second->blockCols % 8 != 0;
   if (scalar) {
     for (const auto &[acc, w] : sums) out.push_back("float " + acc + " = 0.0f;");
@@ -140,37 +153,52 @@ std::vector<std::string> dotLines(ArrayRef<std::pair<std::string, const ClWeight
 }
 
 /// The kernel's signature and the token count, for the bindings of `f`.
+/// Bodies are written in OpenCL C's spelling; line() drops the `__global`
+/// address space, the one spelling CUDA and HIP C++ lack.
 class KernelWriter {
 public:
-  KernelWriter(func::FuncOp f, std::string &out) : f_(f), out_(out) {}
+  KernelWriter(func::FuncOp f, std::string &out, SourceLanguage lang) : f_(f), out_(out), lang_(lang) {}
 
-  /// Writes `__kernel void name(...) {`, naming the bindings `names`, then
-  /// the workgroup id `wg` and `const long T = ...;` for the workload.
+  SourceLanguage lang() const { return lang_; }
+
+  /// Writes `__kernel void name(...) {` (CUDA and HIP: `extern "C"
+  /// __global__ void name(...) {`), naming the bindings `names`, then the
+  /// workgroup id `wg` and `const long W = ...;` for the workload.
   void open(const std::vector<std::string> &names) {
     SmallVector<Type> types(f_.getArgumentTypes());
     const size_t numArgs = types.size();
     llvm::append_range(types, f_.getResultTypes());
-    out_ += "__kernel void " + f_.getName().str() + "(";
+    const bool cl = lang_ == SourceLanguage::OpenCL;
+    const std::string space = cl ? "__global " : "", restrictKw = cl ? "* restrict " : "* __restrict__ ";
+    out_ += (cl ? "__kernel void " : "extern \"C\" __global__ void ") + f_.getName().str() + "(";
     for (size_t i = 0; i < types.size(); ++i) {
       const char *cv = i < numArgs ? "const " : "";
-      out_ += std::string("__global ") + cv + clType(cast<RankedTensorType>(types[i]).getElementType()) +
-              "* restrict " + names[i] + ", ";
+      out_ += space + cv + clType(cast<RankedTensorType>(types[i]).getElementType(), lang_) + restrictKw + names[i] +
+              ", ";
     }
-    out_ += "__global const long* restrict dims) {\n";
-    out_ += "  const long wg = get_global_id(0);\n";
+    out_ += space + "const long" + restrictKw + "dims) {\n";
+    out_ += cl ? "  const long wg = get_global_id(0);\n"
+               : "  const long wg = (long)blockIdx.x * (long)blockDim.x + (long)threadIdx.x;\n";
     auto workload = f_->getAttrOfType<moe::ExtentAttr>(compiler::kWorkloadAttr);
     if (workload.isStatic())
       out_ += "  const long W = " + num(workload.getStaticSize()) + ";\n";
     else
       out_ += "  const long W = dims[" + std::to_string(workload.getDim()) + "] * " + num(workload.getFactor()) +
               ";\n";
+    // Kernels over a static range read only their own shape.
+    out_ += "  (void)W;\n";
   }
-  void line(const std::string &text) { out_ += "  " + text + "\n"; }
+  void line(std::string text) {
+    if (lang_ != SourceLanguage::OpenCL)
+      for (size_t at; (at = text.find("__global ")) != std::string::npos;) text.erase(at, 9);
+    out_ += "  " + text + "\n";
+  }
   void close() { out_ += "}\n\n"; }
 
 private:
   func::FuncOp f_;
   std::string &out_;
+  SourceLanguage lang_;
 };
 
 /// Activation of the gate value g: silu(g) = g / (1 + e^-g), gelu(g) =
@@ -184,7 +212,7 @@ FailureOr<KernelLaunch> emitRouter(moe::RouterOp r, KernelWriter &w) {
   const int64_t k = r.getTopK(), nGroup = r.getNGroup(), topkGroup = r.getTopkGroup();
   const bool bias = static_cast<bool>(r.getBias());
   const double scale = r.getRoutedScalingFactor().convertToDouble();
-  const ClWeight wt = weightOf(r.getWeight(), "weight");
+  const ClWeight wt = weightOf(r.getWeight(), "weight", w.lang());
   if (bias)
     w.open({"hidden", "weight", "bias", "ids", "weights"});
   else
@@ -277,7 +305,7 @@ FailureOr<KernelLaunch> emitGateUp(moe::GroupedGateUpOp g, KernelWriter &w) {
   const int64_t rank = grouped ? 3 : 2;
   const int64_t h = staticDim(g.getHidden(), 1), inter = staticDim(g.getGate(), rank - 2);
   const int64_t e = grouped ? staticDim(g.getGate(), 0) : 1, k = g.getTopK();
-  const ClWeight gate = weightOf(g.getGate(), "gate"), up = weightOf(g.getUp(), "up");
+  const ClWeight gate = weightOf(g.getGate(), "gate", w.lang()), up = weightOf(g.getUp(), "up", w.lang());
   std::vector<std::string> names = {"hidden"};
   addNames(names, gate);
   addNames(names, up);
@@ -310,7 +338,7 @@ FailureOr<KernelLaunch> emitDown(moe::GroupedDownOp d, KernelWriter &w) {
   const int64_t rank = grouped ? 3 : 2;
   const int64_t h = staticDim(d.getDown(), rank - 2), inter = staticDim(d.getAct(), 1);
   const int64_t e = grouped ? staticDim(d.getDown(), 0) : 1;
-  const ClWeight down = weightOf(d.getDown(), "down");
+  const ClWeight down = weightOf(d.getDown(), "down", w.lang());
   std::vector<std::string> names = {"act"};
   addNames(names, down);
   if (grouped) names.push_back("offsets");
@@ -368,7 +396,7 @@ FailureOr<KernelLaunch> emitEmbedding(moe::EmbeddingOp e, KernelWriter &w) {
   w.line("const long id = ids[tok];");
   // An id outside the table writes zeros, never reads outside it.
   w.line("out[tok * " + num(h) + " + col] = (id >= 0 && id < " + num(v) + ") ? " +
-         loadWeight(elementTypeOf(e.getTable()), "table", "id * " + num(h) + " + col") + " : 0.0f;");
+         loadWeight(elementTypeOf(e.getTable()), "table", "id * " + num(h) + " + col", w.lang()) + " : 0.0f;");
   w.close();
   return KernelLaunch{h, 1};
 }
@@ -385,14 +413,14 @@ FailureOr<KernelLaunch> emitRmsNorm(moe::RmsNormOp n, KernelWriter &w) {
   w.line("const float scale = 1.0f / sqrt(ss / " + flt(static_cast<double>(g)) + " + " +
          flt(n.getEpsilon().convertToDouble()) + ");");
   w.line("for (long c = 0; c < " + num(g) + "; ++c) out[base + c] = input[base + c] * scale * " +
-         loadWeight(wt, "weight", "c") + ";");
+         loadWeight(wt, "weight", "c", w.lang()) + ";");
   w.close();
   return KernelLaunch{groups, 1};
 }
 
 FailureOr<KernelLaunch> emitLinear(moe::LinearOp l, KernelWriter &w) {
   const int64_t n = staticDim(l.getWeight(), 0), k = staticDim(l.getWeight(), 1);
-  const ClWeight weight = weightOf(l.getWeight(), "weight");
+  const ClWeight weight = weightOf(l.getWeight(), "weight", w.lang());
   const bool bias = static_cast<bool>(l.getBias());
   std::vector<std::string> names = {"input"};
   addNames(names, weight);
@@ -405,7 +433,7 @@ FailureOr<KernelLaunch> emitLinear(moe::LinearOp l, KernelWriter &w) {
   w.line("  __global const float* a = input + r * " + num(k) + ";");
   for (const std::string &line : dotLines({{"acc", &weight}}, "a", "base", k)) w.line("  " + line);
   w.line("  out[r * " + num(n) + " + col] = acc" +
-         (bias ? " + " + loadWeight(elementTypeOf(l.getBias()), "bias", "col") : std::string()) + ";");
+         (bias ? " + " + loadWeight(elementTypeOf(l.getBias()), "bias", "col", w.lang()) : std::string()) + ";");
   w.line("}");
   w.close();
   return KernelLaunch{n, 0};
@@ -469,7 +497,7 @@ FailureOr<KernelLaunch> emitAttention(moe::AttentionOp a, KernelWriter &w) {
   w.line("if (wg >= W) return;");
   w.line("const long tok = wg / " + num(nh) + ", head = wg % " + num(nh) + ", grp = head / " + num(nh / nkv) + ";");
   w.line("const long p = clamp((long)positions[tok], 0L, " + num(slots - 1) + ");");
-  w.line("const long start = " + (window > 0 ? "max(p - " + num(window - 1) + ", 0L)" : std::string("0L")) + ";");
+  w.line("const long start = " + (window > 0 ? "(p >= " + num(window - 1) + " ? p - " + num(window - 1) + " : 0L)" : std::string("0L")) + ";");
   w.line("__global const float* qh = q + tok * " + num(nh * d) + " + head * " + num(d) + ";");
   // Online softmax: one pass, a running maximum and rescaled sums.
   w.line("float m = -INFINITY, l = 0.0f, acc[" + num(dv) + "];");
@@ -495,7 +523,7 @@ FailureOr<KernelLaunch> emitMlaAttention(moe::MlaAttentionOp a, KernelWriter &w)
   const int64_t nh = a.getNumHeads(), nope = a.getNopeDim(), dv = a.getVDim();
   const int64_t slots = staticDim(a.getLatentCache(), 0), lat = staticDim(a.getLatentCache(), 1);
   const int64_t r = staticDim(a.getRopeCache(), 1), qw = nope + r, kvw = nope + dv;
-  const ClWeight kvb = weightOf(a.getKvB(), "kv_b");
+  const ClWeight kvb = weightOf(a.getKvB(), "kv_b", w.lang());
   std::vector<std::string> names = {"q", "latent", "rope"};
   addNames(names, kvb);
   names.insert(names.end(), {"positions", "out"});
@@ -534,9 +562,8 @@ FailureOr<KernelLaunch> emitMlaAttention(moe::MlaAttentionOp a, KernelWriter &w)
   return KernelLaunch{1, 1};
 }
 
-} // namespace
 
-const char *programPrelude() {
+const char *openclPrelude() {
   return "// OpenCL C generated by hexmoe-compile (target opencl).\n"
          "// bf16 values travel as their 16 bits: the high half of an f32.\n"
          "inline float hx_bf16(ushort bits) { return as_float(((uint)bits) << 16); }\n"
@@ -566,7 +593,42 @@ const char *programPrelude() {
          "}\n\n";
 }
 
-FailureOr<KernelLaunch> emitKernel(func::FuncOp f, std::string &source) {
+/// CUDA and HIP C++ share one prelude: no half or math headers, bit casts
+/// through the compilers' intrinsics, OpenCL C's clamp for longs.
+std::string gpuPrelude(SourceLanguage lang) {
+  std::string out = lang == SourceLanguage::Hip
+                        ? "// HIP C++ generated by hexmoe-compile (target hip-source).\n"
+                          "#if !defined(__HIPCC_RTC__)\n#include <hip/hip_runtime.h>\n#endif\n"
+                        : "// CUDA C++ generated by hexmoe-compile (target cuda-source).\n";
+  out += "typedef unsigned char uchar;\n"
+         "typedef unsigned short ushort;\n"
+         "typedef unsigned int uint;\n"
+         "#ifndef INFINITY\n#define INFINITY __int_as_float(0x7f800000)\n#endif\n"
+         "#ifndef NAN\n#define NAN __int_as_float(0x7fc00000)\n#endif\n"
+         "// bf16 values travel as their 16 bits: the high half of an f32.\n"
+         "__device__ inline float hx_bf16(ushort bits) { return __uint_as_float(((uint)bits) << 16); }\n"
+         "// f16 values travel as their 16 bits, widened exactly (subnormals too).\n"
+         "__device__ inline float hx_f16(ushort h) {\n"
+         "  const uint s = ((uint)h & 0x8000u) << 16, e = ((uint)h >> 10) & 0x1Fu, m = (uint)h & 0x3FFu;\n"
+         "  if (e == 0u) { const float v = (float)m * 5.9604644775390625e-8f; return s ? -v : v; }\n"
+         "  return __uint_as_float(s | (e == 0x1Fu ? 0x7F800000u | (m << 13) : ((e + 112u) << 23) | (m << 13)));\n"
+         "}\n"
+         "// float8 e4m3fn (bias 7, no infinities, S.1111.111 is NaN) travels as its byte.\n"
+         "__device__ inline float hx_fp8(uchar b) {\n"
+         "  const uint m = b & 0x7Fu;\n"
+         "  const float v = m == 0x7Fu ? NAN : (m < 8u ? (float)m * 0.001953125f : __uint_as_float((m << 20) + (120u << 23)));\n"
+         "  return (b & 0x80u) ? -v : v;\n"
+         "}\n"
+         "// The scale of flat element i of block-scaled [..., rows, cols] weights.\n"
+         "__device__ inline long hx_block(long i, long rows, long cols, long br, long bc) {\n"
+         "  const long rg = i / cols, c = i - rg * cols, m = rg / rows, r = rg - m * rows;\n"
+         "  return (m * ((rows + br - 1) / br) + r / br) * ((cols + bc - 1) / bc) + c / bc;\n"
+         "}\n"
+         "__device__ inline long clamp(long x, long lo, long hi) { return x < lo ? lo : (x > hi ? hi : x); }\n\n";
+  return out;
+}
+
+FailureOr<KernelLaunch> emitKernel(func::FuncOp f, std::string &source, SourceLanguage lang) {
   Block &body = f.getBody().front();
   // One moe op and its return, after the moe.dequant ops of its weights.
   Operation *op = body.getTerminator()->getPrevNode();
@@ -575,7 +637,7 @@ FailureOr<KernelLaunch> emitKernel(func::FuncOp f, std::string &source) {
   if (!wellFormed)
     return f.emitError("a kernel function holds one moe op (after the moe.dequant ops of its weights) and its "
                        "return, with a #moe.extent workload");
-  KernelWriter w(f, source);
+  KernelWriter w(f, source, lang);
   return llvm::TypeSwitch<Operation *, FailureOr<KernelLaunch>>(op)
       .Case<moe::RouterOp>([&](auto op) { return emitRouter(op, w); })
       .Case<moe::SortByExpertOp>([&](auto op) { return emitSort(op, w); })
@@ -591,8 +653,40 @@ FailureOr<KernelLaunch> emitKernel(func::FuncOp f, std::string &source) {
       .Case<moe::AttentionOp>([&](auto op) { return emitAttention(op, w); })
       .Case<moe::MlaAttentionOp>([&](auto op) { return emitMlaAttention(op, w); })
       .Default([&](Operation *op) -> FailureOr<KernelLaunch> {
-        return op->emitOpError("is not supported by the opencl target");
+        return op->emitOpError("has no ") << languageName(lang) << " kernel";
       });
 }
 
-} // namespace hexmoe::opencl
+} // namespace
+
+const char *languageName(SourceLanguage lang) {
+  switch (lang) {
+  case SourceLanguage::OpenCL: return "OpenCL C";
+  case SourceLanguage::Cuda: return "CUDA C++";
+  case SourceLanguage::Hip: return "HIP C++";
+  }
+  return "?";
+}
+
+FailureOr<ExecutableBinary> emitSourceProgram(ModuleOp module, SourceLanguage lang, StringRef format,
+                                              StringRef extension) {
+  ExecutableBinary exe;
+  exe.format = format.str();
+  exe.name = format.str();
+  exe.fileExtension = extension.str();
+  std::string source = lang == SourceLanguage::OpenCL ? std::string(openclPrelude()) : gpuPrelude(lang);
+  for (auto f : module.getOps<func::FuncOp>()) {
+    if (!f->hasAttr(kWorkloadAttr)) continue;
+    FailureOr<KernelLaunch> launch = emitKernel(f, source, lang);
+    if (failed(launch)) return failure();
+    std::string record = std::string(kSourceAbiMarker) + f.getName().str();
+    for (int64_t v : kernelAbiRecord(f, launch->workgroups, launch->tile)) record += " " + std::to_string(v);
+    source += record + "\n\n";
+    const int numBindings = static_cast<int>(f.getNumArguments() + f.getNumResults());
+    exe.kernels.push_back({f.getName().str(), numBindings, launch->workgroups, launch->tile});
+  }
+  exe.data.assign(source.begin(), source.end());
+  return exe;
+}
+
+} // namespace hexmoe::compiler

@@ -1,0 +1,221 @@
+#!/usr/bin/python3
+"""The cuda-source and hip-source targets' programs, checked offline (no GPU needed).
+
+Every kernel the compiler writes is covered: both example layers in f32 and bf16, and
+tiny random DeepSeek-V3, Mixtral, Qwen2-MoE and Qwen3-MoE models (every decoder op: MLA and
+GQA attention with a sliding window, RoPE, KV cache, RMSNorm, shared experts) with f16
+weights, one DeepSeek-V3 model as an FP8 checkpoint with block scales and one quantised to
+int8 at compile time. Each is compiled with --target=cuda-source,hip-source and:
+  - its CUDA C++ compiles with nvcc to cubins for sm_80 and sm_90;
+  - the cuda driver's own NVRTC path (nvrtc_compile) turns it into PTX for compute_80 and
+    compute_90, and ptxas accepts that PTX for sm_80 and sm_90;
+  - its HIP C++ compiles with hipcc for gfx906 and gfx90a, where hipcc is installed;
+  - the programs' shared helpers (bf16, f16 and e4m3 widening, block-scale indexing),
+    compiled for the host with clang++-22, equal numpy's conversions for every bit pattern.
+A check whose compiler is missing fails unless --allow-missing names it (nvcc and NVRTC
+come with the CUDA toolkit, hipcc with Debian's hipcc package).
+
+Usage: test_source_targets.py --bin BUILD/bin --nvrtc-compile BUILD/tests/bin/nvrtc_compile
+                              [--allow-missing=hipcc,nvcc,nvrtc] [--layers-only]
+"""
+import argparse
+import ctypes
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, HERE)
+import hf_reference as R  # noqa: E402
+import test_hf_reference as H  # noqa: E402
+
+EXAMPLES = os.path.join(ROOT, "models", "examples")
+CUDA_BIN = "/usr/local/cuda/bin"
+
+
+def find_tool(name, extra_dirs=()):
+    for d in extra_dirs:
+        p = os.path.join(d, name)
+        if os.access(p, os.X_OK):
+            return p
+    return shutil.which(name)
+
+
+def model_dirs(work):
+    """Model directories covering every decoder op and weight format; yields (name, dir, flags)."""
+    for arch in ("deepseek_v3", "mixtral", "qwen2_moe", "qwen3_moe"):
+        model = H.random_model(H.CONFIGS[arch], seed=3)
+        d = os.path.join(work, arch + "-f16")
+        os.makedirs(d)
+        H.write_model(d, H.CONFIGS[arch], H.checkpoint_tensors(model, "F16"), shards=1)
+        yield arch + " f16", d, []
+    # kv_lora_rank 32: kv_a_proj_with_mqa's pieces start on the 16-row scale blocks.
+    base = dict(H.CONFIGS["deepseek_v3"], kv_lora_rank=32)
+    cfg = dict(base, quantization_config={
+        "quant_method": "fp8", "fmt": "e4m3", "activation_scheme": "dynamic", "weight_block_size": [16, 32]})
+    model = H.random_model(base, seed=4)
+    d = os.path.join(work, "deepseek_v3-fp8")
+    os.makedirs(d)
+    H.write_model(d, cfg, H.fp8_checkpoint_tensors(H.checkpoint_tensors(model, "F32"), (16, 32)), shards=2)
+    yield "deepseek_v3 fp8 checkpoint", d, []
+    d = os.path.join(work, "deepseek_v3-f32")
+    os.makedirs(d)
+    H.write_model(d, base, H.checkpoint_tensors(model, "F32"), shards=1)
+    yield "deepseek_v3 int8 at compile time", d, ["--weight-type=int8"]
+
+
+HELPER_SHIM = r"""
+#include <cstring>
+#define __device__
+inline float __uint_as_float(unsigned u) { float f; std::memcpy(&f, &u, 4); return f; }
+inline float __int_as_float(int u) { float f; std::memcpy(&f, &u, 4); return f; }
+"""
+
+HELPER_EXPORTS = r"""
+extern "C" void widen_f16(const ushort* in, float* out, long n) { for (long i = 0; i < n; ++i) out[i] = hx_f16(in[i]); }
+extern "C" void widen_bf16(const ushort* in, float* out, long n) { for (long i = 0; i < n; ++i) out[i] = hx_bf16(in[i]); }
+extern "C" void widen_fp8(const uchar* in, float* out, long n) { for (long i = 0; i < n; ++i) out[i] = hx_fp8(in[i]); }
+extern "C" long block_of(long i, long rows, long cols, long br, long bc) { return hx_block(i, rows, cols, br, bc); }
+extern "C" long clamp_long(long x, long lo, long hi) { return clamp(x, lo, hi); }
+"""
+
+
+def e4m3(byte):
+    """The e4m3fn value of a byte, from the format's definition."""
+    s = -1.0 if byte & 0x80 else 1.0
+    e, m = (byte >> 3) & 15, byte & 7
+    if e == 15 and m == 7:
+        return float("nan")
+    return s * (m / 8 * 2.0 ** -6 if e == 0 else (1 + m / 8) * 2.0 ** (e - 7))
+
+
+def check_helpers(source, work, check):
+    """The prelude of a CUDA C++ program, built for the host, against numpy."""
+    prelude = source[:source.index('extern "C" __global__')]
+    cpp = os.path.join(work, "helpers.cpp")
+    lib = os.path.join(work, "helpers.so")
+    with open(cpp, "w") as f:
+        f.write(HELPER_SHIM + prelude + HELPER_EXPORTS)
+    p = subprocess.run(["clang++-22", "-std=c++17", "-O1", "-shared", "-fPIC", "-o", lib, cpp],
+                       capture_output=True, text=True)
+    if not check("the programs' helpers build for the host", p.returncode == 0, p.stderr):
+        return
+    h = ctypes.CDLL(lib)
+    h.block_of.restype = h.clamp_long.restype = ctypes.c_long
+    h.block_of.argtypes = [ctypes.c_long] * 5
+    h.clamp_long.argtypes = [ctypes.c_long] * 3
+
+    def widen(fn, bits):
+        out = np.zeros(bits.size, np.float32)
+        fn(bits.ctypes.data_as(ctypes.c_void_p), out.ctypes.data_as(ctypes.c_void_p), ctypes.c_long(bits.size))
+        return out
+
+    u16 = np.arange(65536, dtype=np.uint16)
+    want = u16.view(np.float16).astype(np.float32)
+    got = widen(h.widen_f16, u16)
+    check("hx_f16 widens all 65536 f16 values exactly",
+          np.array_equal(got.view(np.uint32)[~np.isnan(want)], want.view(np.uint32)[~np.isnan(want)])
+          and np.isnan(got[np.isnan(want)]).all())
+    want = (u16.astype(np.uint32) << 16).view(np.float32)
+    got = widen(h.widen_bf16, u16)
+    check("hx_bf16 widens all 65536 bf16 values exactly", np.array_equal(got.view(np.uint32), want.view(np.uint32)))
+    u8 = np.arange(256, dtype=np.uint8)
+    want = np.array([e4m3(b) for b in range(256)], np.float32)
+    got = widen(h.widen_fp8, u8)
+    check("hx_fp8 decodes all 256 e4m3fn bytes exactly",
+          np.array_equal(got[~np.isnan(want)], want[~np.isnan(want)]) and np.isnan(got[np.isnan(want)]).all())
+    # [2 experts, 5 rows, 7 cols] in blocks of 2x3: partial blocks at both edges.
+    ok = True
+    for i in range(2 * 5 * 7):
+        m, r, c = i // 35, (i // 7) % 5, i % 7
+        ok &= h.block_of(i, 5, 7, 2, 3) == (m * 3 + r // 2) * 3 + c // 3
+    check("hx_block indexes partial edge blocks", ok)
+    check("clamp", [h.clamp_long(x, 0, 9) for x in (-5, 0, 4, 9, 12)] == [0, 0, 4, 9, 9])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--nvrtc-compile", required=True, help="the cuda driver's NVRTC path as a tool")
+    ap.add_argument("--allow-missing", default="", help="compilers whose absence skips their checks")
+    ap.add_argument("--layers-only", action="store_true",
+                    help="only the example layers (the sanitizer tier: the instrumented parts are the same)")
+    opts = ap.parse_args()
+    allowed = set(filter(None, opts.allow_missing.split(",")))
+    passed = failed = 0
+
+    def check(name, ok, detail=""):
+        nonlocal passed, failed
+        print(f"{'ok  ' if ok else 'FAIL'} {name}" + ("" if ok else ": " + detail[-3000:]))
+        passed += bool(ok)
+        failed += not ok
+        return ok
+
+    nvcc = find_tool("nvcc", [CUDA_BIN])
+    ptxas = find_tool("ptxas", [CUDA_BIN])
+    hipcc = find_tool("hipcc")
+    tools = {"nvcc": nvcc and ptxas, "hipcc": hipcc}
+    for name, present in tools.items():
+        if not present:
+            if name in allowed:
+                print(f"skip {name} checks: {name} is not installed")
+            else:
+                check(f"{name} is installed", False, f"{name} not found (or pass --allow-missing={name})")
+
+    with tempfile.TemporaryDirectory(prefix="hexmoe-source-") as work:
+        inputs = [(f"{n} layer {t}", os.path.join(EXAMPLES, n + "_layer.mlir"), ["--weight-type=" + t])
+                  for n in ("mixtral", "deepseek_v3") for t in ("f32", "bf16")]
+        if not opts.layers_only:
+            inputs += list(model_dirs(work))
+        first_cuda = None
+        nvrtc_missing = False
+        for i, (name, path, flags) in enumerate(inputs):
+            dump = os.path.join(work, f"dump{i}")
+            art = os.path.join(work, f"a{i}.hxm")
+            p = subprocess.run([os.path.join(opts.bin, "hexmoe-compile"), path, "--target=cuda-source,hip-source",
+                                "--dump-kernels=" + dump, "-o", art, "--quiet"] + flags,
+                               capture_output=True, text=True)
+            if not check(f"{name}: compiles for cuda-source,hip-source", p.returncode == 0, p.stderr):
+                continue
+            cu, hip = os.path.join(dump, "cuda-cpp.cu"), os.path.join(dump, "hip-cpp.hip")
+            first_cuda = first_cuda or cu
+            kernels = open(cu).read().count('extern "C" __global__')
+            for arch in (80, 90):
+                if nvcc:
+                    p = subprocess.run([nvcc, f"-arch=sm_{arch}", "-cubin", "-o", os.path.join(dump, f"sm_{arch}.cubin"),
+                                        cu], capture_output=True, text=True)
+                    check(f"{name}: nvcc sm_{arch} ({kernels} kernels)", p.returncode == 0, p.stderr)
+                if nvrtc_missing:
+                    continue
+                ptx = os.path.join(dump, f"compute_{arch}.ptx")
+                p = subprocess.run([opts.nvrtc_compile, cu, str(arch), ptx], capture_output=True, text=True)
+                if p.returncode == 77:
+                    nvrtc_missing = True
+                    if "nvrtc" in allowed:
+                        print("skip NVRTC checks: " + p.stderr.strip())
+                    else:
+                        check("NVRTC is present", False, p.stderr)
+                    continue
+                if check(f"{name}: the cuda driver's NVRTC, compute_{arch}", p.returncode == 0, p.stderr) and ptxas:
+                    p = subprocess.run([ptxas, f"-arch=sm_{arch}", "-o", os.path.join(dump, f"nvrtc_{arch}.cubin"),
+                                        ptx], capture_output=True, text=True)
+                    check(f"{name}: ptxas sm_{arch} on NVRTC's PTX", p.returncode == 0, p.stderr)
+            if hipcc:
+                for gfx in ("gfx906", "gfx90a"):
+                    p = subprocess.run([hipcc, "--genco", f"--offload-arch={gfx}", "-o",
+                                        os.path.join(dump, f"{gfx}.co"), hip], capture_output=True, text=True)
+                    check(f"{name}: hipcc {gfx}", p.returncode == 0, p.stderr)
+        if first_cuda:
+            check_helpers(open(first_cuda).read(), work, check)
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
