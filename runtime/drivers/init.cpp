@@ -17,6 +17,9 @@ HEXMOE_DECLARE_DRIVER(opencl, createOpenclDriver)
 #ifdef HEXMOE_DRIVER_CUDA
 HEXMOE_DECLARE_DRIVER(cuda, createCudaDriver)
 #endif
+#ifdef HEXMOE_DRIVER_HIP
+HEXMOE_DECLARE_DRIVER(hip, createHipDriver)
+#endif
 
 const std::vector<DriverFactory>& builtinDrivers() {
   static const std::vector<DriverFactory> kDrivers = {
@@ -26,6 +29,9 @@ const std::vector<DriverFactory>& builtinDrivers() {
 #endif
 #ifdef HEXMOE_DRIVER_CUDA
       {"cuda", &cuda::createCudaDriver},
+#endif
+#ifdef HEXMOE_DRIVER_HIP
+      {"hip", &hip::createHipDriver},
 #endif
   };
   return kDrivers;

@@ -10,9 +10,10 @@ one is refused. With --opencl, the OpenCL driver's errors too: no OpenCL
 code, an edited ABI record, source that does not build, a missing ICD loader,
 a device number past the last. With --cuda, the cuda driver's where no GPU is:
 no libcuda.so.1, the CUDA toolkit's stub library in its place, an artifact
-without CUDA code, a bad block size.
+without CUDA code, a bad block size; and the hip driver's: no HIP runtime, or
+one that sees no GPU.
 
-Usage: test_cli_errors.py --bin BUILD/bin [--opencl] [--cuda]
+Usage: test_cli_errors.py --bin BUILD/bin [--opencl] [--cuda] [--hip]
 """
 import argparse
 import os
@@ -31,6 +32,7 @@ def main():
     ap.add_argument("--bin", required=True)
     ap.add_argument("--opencl", action="store_true", help="also check the opencl driver (device opencl:0)")
     ap.add_argument("--cuda", action="store_true", help="also check the cuda driver's errors")
+    ap.add_argument("--hip", action="store_true", help="also check the hip driver's errors")
     opts = ap.parse_args()
     run_tool = os.path.join(opts.bin, "hexmoe-run")
     passed = failed = 0
@@ -216,6 +218,17 @@ def main():
                 expect("a bad block size", [cu, "--driver-option=cuda.block_size=100", "--list"] + dev, False,
                        "multiple of 32")
                 expect("good call on cuda:0", [cu] + dev + inputs + out, True)
+        if opts.hip:
+            hp = os.path.join(work, "hip.hxm")
+            subprocess.run([os.path.join(opts.bin, "hexmoe-compile"), EXAMPLE,
+                            "--target=cpu,hip-source", "-o", hp, "--quiet"], check=True)
+            nohip = {"HEXMOE_HIP_LIBRARY": "libhexmoe-no-such-amdhip64.so"}
+            expect("no HIP runtime", [hp, "--list", "--device=hip:0"], False, "libhexmoe-no-such-amdhip64.so",
+                   "is not installed", env=nohip)
+            expect("no HIP runtime, listing", ["--list-devices"], True, "unavailable", "hip: ", env=nohip)
+            listing = subprocess.run([run_tool, "--list-devices"], capture_output=True, text=True).stdout
+            if "hip:0" not in listing.split("unavailable:")[0]:
+                expect("a HIP runtime without a GPU", [hp, "--list", "--device=hip:0"], False, "hip")
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 

@@ -13,9 +13,10 @@ can run, and checks:
 bf16 runs compare with a reference that uses the same bf16-rounded weights.
 With --device=opencl:N the same cases run on that OpenCL device instead
 (artifacts compiled with --target=cpu,opencl), with --device=cuda:N on that
-GPU (--target=cpu,cuda-source); --skip-absent exits 77 where it is not.
+GPU (--target=cpu,cuda-source), with --device=hip:N on that AMD GPU
+(--target=cpu,hip-source); --skip-absent exits 77 where it is not.
 
-Usage: test_examples.py --bin BUILD/bin [--quick] [--device=opencl:0|cuda:0] [--skip-absent]
+Usage: test_examples.py --bin BUILD/bin [--quick] [--device=opencl:0|cuda:0|hip:0] [--skip-absent]
 """
 import argparse
 import os
@@ -100,7 +101,7 @@ def rel_l2(got, want):
 
 
 # The targets an artifact for a device of each driver is compiled with.
-DEVICE_TARGETS = {"opencl": "cpu,opencl", "cuda": "cpu,cuda-source"}
+DEVICE_TARGETS = {"opencl": "cpu,opencl", "cuda": "cpu,cuda-source", "hip": "cpu,hip-source"}
 
 
 def device_target(device):

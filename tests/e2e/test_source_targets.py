@@ -2,21 +2,24 @@
 """The cuda-source and hip-source targets' programs, checked offline (no GPU needed).
 
 Every kernel the compiler writes is covered: both example layers in f32 and bf16, and
-tiny random DeepSeek-V3, Mixtral, Qwen2-MoE and Qwen3-MoE models (every decoder op: MLA and
-GQA attention with a sliding window, RoPE, KV cache, RMSNorm, shared experts) with f16
-weights, one DeepSeek-V3 model as an FP8 checkpoint with block scales and one quantised to
-int8 at compile time. Each is compiled with --target=cuda-source,hip-source and:
+tiny random DeepSeek-V3, Mixtral and Qwen2-MoE models (every decoder op: MLA and GQA
+attention with a sliding window, RoPE, KV cache, RMSNorm, shared and gated shared experts)
+with f16 weights, one DeepSeek-V3 model as an FP8 checkpoint with block scales and one
+quantised to int8 at compile time. Each is compiled with --target=cuda-source,hip-source and:
   - its CUDA C++ compiles with nvcc to cubins for sm_80 and sm_90;
   - the cuda driver's own NVRTC path (nvrtc_compile) turns it into PTX for compute_80 and
     compute_90, and ptxas accepts that PTX for sm_80 and sm_90;
-  - its HIP C++ compiles with hipcc for gfx906 and gfx90a, where hipcc is installed;
+  - its HIP C++ compiles with hipcc for gfx906 and gfx90a, and through the hip driver's own
+    hipRTC path (hiprtc_compile) into AMDGPU code objects that llvm-readelf names gfx906 and
+    gfx90a;
   - the programs' shared helpers (bf16, f16 and e4m3 widening, block-scale indexing),
     compiled for the host with clang++-22, equal numpy's conversions for every bit pattern.
 A check whose compiler is missing fails unless --allow-missing names it (nvcc and NVRTC
 come with the CUDA toolkit, hipcc with Debian's hipcc package).
 
 Usage: test_source_targets.py --bin BUILD/bin --nvrtc-compile BUILD/tests/bin/nvrtc_compile
-                              [--allow-missing=hipcc,nvcc,nvrtc] [--layers-only]
+                              --hiprtc-compile BUILD/tests/bin/hiprtc_compile
+                              [--allow-missing=hipcc,nvcc,nvrtc,hiprtc] [--layers-only]
 """
 import argparse
 import ctypes
@@ -49,14 +52,18 @@ def find_tool(name, extra_dirs=()):
 
 def model_dirs(work):
     """Model directories covering every decoder op and weight format; yields (name, dir, flags)."""
-    for arch in ("deepseek_v3", "mixtral", "qwen2_moe", "qwen3_moe"):
-        model = H.random_model(H.CONFIGS[arch], seed=3)
+    # Two layers each (the kernels repeat per layer): DeepSeek's first dense, then MoE with MLA;
+    # Mixtral's GQA with a sliding window; Qwen2-MoE's gated shared expert, then a dense layer.
+    # Qwen3-MoE adds no kernel of its own.
+    for arch in ("deepseek_v3", "mixtral", "qwen2_moe"):
+        cfg = dict(H.CONFIGS[arch], num_hidden_layers=2)
+        model = H.random_model(cfg, seed=3)
         d = os.path.join(work, arch + "-f16")
         os.makedirs(d)
-        H.write_model(d, H.CONFIGS[arch], H.checkpoint_tensors(model, "F16"), shards=1)
+        H.write_model(d, cfg, H.checkpoint_tensors(model, "F16"), shards=1)
         yield arch + " f16", d, []
     # kv_lora_rank 32: kv_a_proj_with_mqa's pieces start on the 16-row scale blocks.
-    base = dict(H.CONFIGS["deepseek_v3"], kv_lora_rank=32)
+    base = dict(H.CONFIGS["deepseek_v3"], kv_lora_rank=32, num_hidden_layers=2)
     cfg = dict(base, quantization_config={
         "quant_method": "fp8", "fmt": "e4m3", "activation_scheme": "dynamic", "weight_block_size": [16, 32]})
     model = H.random_model(base, seed=4)
@@ -143,6 +150,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bin", required=True)
     ap.add_argument("--nvrtc-compile", required=True, help="the cuda driver's NVRTC path as a tool")
+    ap.add_argument("--hiprtc-compile", required=True, help="the hip driver's hipRTC path as a tool")
     ap.add_argument("--allow-missing", default="", help="compilers whose absence skips their checks")
     ap.add_argument("--layers-only", action="store_true",
                     help="only the example layers (the sanitizer tier: the instrumented parts are the same)")
@@ -174,7 +182,7 @@ def main():
         if not opts.layers_only:
             inputs += list(model_dirs(work))
         first_cuda = None
-        nvrtc_missing = False
+        nvrtc_missing = hiprtc_missing = False
         for i, (name, path, flags) in enumerate(inputs):
             dump = os.path.join(work, f"dump{i}")
             art = os.path.join(work, f"a{i}.hxm")
@@ -206,11 +214,27 @@ def main():
                     p = subprocess.run([ptxas, f"-arch=sm_{arch}", "-o", os.path.join(dump, f"nvrtc_{arch}.cubin"),
                                         ptx], capture_output=True, text=True)
                     check(f"{name}: ptxas sm_{arch} on NVRTC's PTX", p.returncode == 0, p.stderr)
-            if hipcc:
-                for gfx in ("gfx906", "gfx90a"):
+            for gfx in ("gfx906", "gfx90a"):
+                if hipcc:
                     p = subprocess.run([hipcc, "--genco", f"--offload-arch={gfx}", "-o",
                                         os.path.join(dump, f"{gfx}.co"), hip], capture_output=True, text=True)
                     check(f"{name}: hipcc {gfx}", p.returncode == 0, p.stderr)
+                if hiprtc_missing:
+                    continue
+                co = os.path.join(dump, f"hiprtc_{gfx}.co")
+                p = subprocess.run([opts.hiprtc_compile, hip, gfx, co], capture_output=True, text=True)
+                if p.returncode == 77:
+                    hiprtc_missing = True
+                    if "hiprtc" in allowed:
+                        print("skip hipRTC checks: " + p.stderr.strip())
+                    else:
+                        check("hipRTC is present", False, p.stderr)
+                    continue
+                if check(f"{name}: the hip driver's hipRTC, {gfx}", p.returncode == 0, p.stderr):
+                    p = subprocess.run(["llvm-readelf-22", "-h", co], capture_output=True, text=True)
+                    flags = [line for line in p.stdout.splitlines() if "Flags:" in line]
+                    check(f"{name}: an AMDGPU code object for {gfx}", "EM_AMDGPU" in p.stdout and flags
+                          and f" {gfx}" in flags[0], p.stdout + p.stderr)
         if first_cuda:
             check_helpers(open(first_cuda).read(), work, check)
     print(f"{passed} passed, {failed} failed")

@@ -40,11 +40,13 @@ options:
                         device N; needs an artifact compiled with
                         --target=opencl or cpu,opencl), cuda:N (NVIDIA GPU N;
                         needs --target=cuda-source, compiled with NVRTC at
-                        load); --list-devices shows what this machine has
+                        load), hip:N (AMD GPU N; --target=hip-source, hipRTC);
+                        --list-devices shows what this machine has
   --driver-option=D.K=V a driver setting, e.g. cpu.threads=2 (repeatable;
                         the cpu driver reads threads, features and variant,
                         the opencl driver build_options, the cuda driver
-                        block_size and nvrtc_options)
+                        block_size and nvrtc_options, the hip driver arch,
+                        block_size and hiprtc_options)
   --threads=N           threads that run kernels (default: every CPU)
   --cpu-variant=ISA     run this CPU variant (e.g. x86-64-v3), not the best
   --cpu-features=LIST   pretend the host has these CPU features (testing:

@@ -1,6 +1,8 @@
 // Opening the CUDA driver API and NVRTC; compiling CUDA C++ to PTX.
 #include "runtime/drivers/cuda/cuda_api.h"
 
+#include "runtime/core/hal/dynamic_library.h"
+
 #include <dlfcn.h>
 
 #include <cstdlib>
@@ -17,11 +19,6 @@ constexpr CUresult kErrorStubLibrary = 34;
 constexpr CUresult kErrorNoDevice = 100;
 constexpr int kNvrtcErrorCompilation = 6;
 
-std::string dlopenError() {
-  const char* error = dlerror();
-  return error ? error : "dlopen failed";
-}
-
 }  // namespace
 
 StatusOr<const Api*> loadApi() {
@@ -29,11 +26,12 @@ StatusOr<const Api*> loadApi() {
   static Status status;
   static std::once_flag once;
   std::call_once(once, [] {
-    const char* env = std::getenv("HEXMOE_CUDA_LIBRARY");
-    const std::string library = env && *env ? env : "libcuda.so.1";
-    void* handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
+    std::string library, errors;
+    void* handle = openFirstLibrary("HEXMOE_CUDA_LIBRARY", {"libcuda.so.1"}, library, errors);
     if (!handle) {
-      status = unavailable("the CUDA driver " + library + " is not installed or cannot be opened (" + dlopenError() +
+      if (const char* env = std::getenv("HEXMOE_CUDA_LIBRARY"); env && *env) library = env;
+      else library = "libcuda.so.1";
+      status = unavailable("the CUDA driver " + library + " is not installed or cannot be opened (" + errors +
                            "); it comes with NVIDIA's GPU driver, not with the CUDA toolkit");
       return;
     }
@@ -117,21 +115,9 @@ StatusOr<const Nvrtc*> loadNvrtc() {
   static Status status;
   static std::once_flag once;
   std::call_once(once, [] {
-    std::vector<std::string> candidates;
-    if (const char* env = std::getenv("HEXMOE_NVRTC_LIBRARY"); env && *env)
-      candidates = {env};
-    else
-      candidates = {"libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so"};
-    void* handle = nullptr;
     std::string errors;
-    for (const std::string& c : candidates) {
-      handle = dlopen(c.c_str(), RTLD_NOW | RTLD_LOCAL);
-      if (handle) {
-        nvrtc.library = c;
-        break;
-      }
-      errors += (errors.empty() ? "" : "; ") + dlopenError();
-    }
+    void* handle = openFirstLibrary("HEXMOE_NVRTC_LIBRARY", {"libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so"},
+                                    nvrtc.library, errors);
     if (!handle) {
       status = unavailable("NVRTC is not installed or cannot be opened (" + errors +
                            "); it comes with the CUDA toolkit (cuda-nvrtc), or name it with HEXMOE_NVRTC_LIBRARY");
