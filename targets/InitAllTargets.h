@@ -17,9 +17,11 @@
 #endif
 #ifdef HEXMOE_TARGET_CUDA
 #include "targets/cuda/CudaSourceTarget.h"
+#include "targets/cuda/CudaTarget.h"
 #endif
 #ifdef HEXMOE_TARGET_ROCM
 #include "targets/rocm/HipSourceTarget.h"
+#include "targets/rocm/RocmTarget.h"
 #endif
 
 namespace hexmoe {
@@ -31,9 +33,11 @@ inline void registerAllTargets() {
   opencl::registerOpenclTarget();
 #endif
 #ifdef HEXMOE_TARGET_CUDA
+  cuda::registerCudaTarget();
   cuda::registerCudaSourceTarget();
 #endif
 #ifdef HEXMOE_TARGET_ROCM
+  rocm::registerRocmTarget();
   rocm::registerHipSourceTarget();
 #endif
 }

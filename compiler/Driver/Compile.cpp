@@ -392,14 +392,19 @@ FailureOr<std::vector<uint8_t>> writeArtifact(ModuleOp module, const TargetResul
 LogicalResult dumpKernels(ModuleOp module, const TargetResult &result, StringRef dir) {
   if (std::error_code ec = llvm::sys::fs::create_directories(dir))
     return module.emitError() << "--dump-kernels: cannot create " << dir << ": " << ec.message();
-  for (const ExecutableBinary &e : result.executables) {
+  auto write = [&](const std::string &name, const std::vector<uint8_t> &data) -> LogicalResult {
     SmallString<256> path(dir);
-    llvm::sys::path::append(path, e.format + e.fileExtension);
+    llvm::sys::path::append(path, name);
     std::error_code ec;
     llvm::raw_fd_ostream os(path, ec);
     if (ec) return module.emitError() << "--dump-kernels: cannot write " << path << ": " << ec.message();
-    os.write(reinterpret_cast<const char *>(e.data.data()), e.data.size());
-  }
+    os.write(reinterpret_cast<const char *>(data.data()), data.size());
+    return success();
+  };
+  for (const ExecutableBinary &e : result.executables)
+    if (failed(write(e.format + e.fileExtension, e.data))) return failure();
+  for (const TargetResult::DumpFile &f : result.dumpOnly)
+    if (failed(write(f.name, f.data))) return failure();
   return success();
 }
 
@@ -436,6 +441,7 @@ FailureOr<std::vector<uint8_t>> compileModule(ModuleOp module, const CompileOpti
     FailureOr<TargetResult> result = target->compile(module, variant);
     if (failed(result)) return failure();
     for (ExecutableBinary &e : result->executables) all.executables.push_back(std::move(e));
+    for (TargetResult::DumpFile &f : result->dumpOnly) all.dumpOnly.push_back(std::move(f));
   }
   if (!options.dumpKernelsDir.empty() && failed(dumpKernels(module, all, options.dumpKernelsDir)))
     return failure();

@@ -37,10 +37,22 @@ inline constexpr const char *kSourceAbiMarker = "//@hexmoe-abi ";
 
 /// Writes every kernel function of the launch plan (func.func marked
 /// moe.workload, one moe op each) into one program in `lang`, the executable
-/// of `format` whose dumps are named with `extension`. Fails with a
+/// of `format` whose dumps are named with `extension`. A `freestanding`
+/// CUDA or HIP program needs no vendor header or device library (clang
+/// compiles it ahead of time: targets cuda and rocm). Fails with a
 /// diagnostic on an op the emitter does not support.
 mlir::FailureOr<ExecutableBinary> emitSourceProgram(mlir::ModuleOp module, SourceLanguage lang,
-                                                    llvm::StringRef format, llvm::StringRef extension);
+                                                    llvm::StringRef format, llvm::StringRef extension,
+                                                    bool freestanding = false);
+
+/// Runs clang (HEXMOE_CLANG, else clang++ beside the LLVM hexmoe was built
+/// with, else clang++-22) on `source` written to a temporary `name` with
+/// `args` before it ("{dir}" in one is an empty temporary directory), and
+/// returns what it wrote to its output file (`-o` is added). Fails with a
+/// diagnostic on `module` carrying clang's messages.
+mlir::FailureOr<std::vector<uint8_t>> compileWithClang(mlir::ModuleOp module, llvm::StringRef what,
+                                                       const std::vector<uint8_t> &source, llvm::StringRef name,
+                                                       const std::vector<std::string> &args);
 
 } // namespace hexmoe::compiler
 

@@ -45,9 +45,15 @@ struct ExecutableBinary {
   std::string fileExtension = ".bin";
 };
 
-/// What a target hands back to the artifact writer.
+/// What a target hands back to the artifact writer: its executables, and
+/// files only --dump-kernels writes (the source a compiled format came from).
 struct TargetResult {
+  struct DumpFile {
+    std::string name;  // "cuda.cu"
+    std::vector<uint8_t> data;
+  };
   std::vector<ExecutableBinary> executables;
+  std::vector<DumpFile> dumpOnly;
 };
 
 class TargetBackend {

@@ -1,19 +1,23 @@
 #!/usr/bin/python3
-"""The cuda-source and hip-source targets' programs, checked offline (no GPU needed).
+"""The GPU targets' programs, checked offline (no GPU needed): cuda-source, hip-source, cuda, rocm.
 
 Every kernel the compiler writes is covered: both example layers in f32 and bf16, and
 tiny random DeepSeek-V3, Mixtral and Qwen2-MoE models (every decoder op: MLA and GQA
 attention with a sliding window, RoPE, KV cache, RMSNorm, shared and gated shared experts)
 with f16 weights, one DeepSeek-V3 model as an FP8 checkpoint with block scales and one
-quantised to int8 at compile time. Each is compiled with --target=cuda-source,hip-source and:
+quantised to int8 at compile time. Each is compiled with --target=cuda-source,hip-source,cuda,rocm and:
   - its CUDA C++ compiles with nvcc to cubins for sm_80 and sm_90;
   - the cuda driver's own NVRTC path (nvrtc_compile) turns it into PTX for compute_80 and
     compute_90, and ptxas accepts that PTX for sm_80 and sm_90;
   - its HIP C++ compiles with hipcc for gfx906 and gfx90a, and through the hip driver's own
     hipRTC path (hiprtc_compile) into AMDGPU code objects that llvm-readelf names gfx906 and
     gfx90a;
+  - the cuda target's PTX (clang, ahead of time) passes ptxas for sm_80 and sm_90, and the
+    rocm target's code objects are AMDGPU code objects for gfx906, gfx90a, gfx942 and gfx950
+    (llvm-readelf); each carries every kernel's ABI record once;
   - the programs' shared helpers (bf16, f16 and e4m3 widening, block-scale indexing),
-    compiled for the host with clang++-22, equal numpy's conversions for every bit pattern.
+    compiled for the host with clang++-22, equal numpy's conversions for every bit pattern,
+    and the freestanding programs' own exp and erf are within 2 ulp and 6e-7 of float64.
 A check whose compiler is missing fails unless --allow-missing names it (nvcc and NVRTC
 come with the CUDA toolkit, hipcc with Debian's hipcc package).
 
@@ -104,7 +108,7 @@ def e4m3(byte):
 
 def check_helpers(source, work, check):
     """The prelude of a CUDA C++ program, built for the host, against numpy."""
-    prelude = source[:source.index('extern "C" __global__')]
+    prelude = source[:source.index("// Work-item ids.")]
     cpp = os.path.join(work, "helpers.cpp")
     lib = os.path.join(work, "helpers.so")
     with open(cpp, "w") as f:
@@ -146,6 +150,55 @@ def check_helpers(source, work, check):
     check("clamp", [h.clamp_long(x, 0, 9) for x in (-5, 0, 4, 9, 12)] == [0, 0, 4, 9, 9])
 
 
+def check_freestanding_math(work, check, bindir):
+    """The freestanding prelude's exp and erf (targets cuda and rocm), built for the host, against float64."""
+    # The freestanding prelude is what the cuda target compiles; emit it through the tool's dump.
+    fs_dump = os.path.join(work, "fs")
+    p = subprocess.run([os.path.join(bindir, "hexmoe-compile"), os.path.join(EXAMPLES, "mixtral_layer.mlir"),
+                        "--target=cuda:sm_90", "--dump-kernels=" + fs_dump, "-o", os.path.join(work, "fs.hxm"),
+                        "--quiet"], capture_output=True, text=True)
+    if not check("the cuda target compiles the layer", p.returncode == 0, p.stderr):
+        return
+    prelude_file = os.path.join(fs_dump, "cuda.cu")
+    if not check("the cuda target dumps its freestanding source", os.path.exists(prelude_file), fs_dump):
+        return
+    text = open(prelude_file).read()
+    prelude = text[:text.index("// Work-item ids.")]
+    cpp = os.path.join(work, "fsmath.cpp")
+    lib = os.path.join(work, "fsmath.so")
+    with open(cpp, "w") as f:
+        f.write("#define __device__\n" + prelude +
+                'extern "C" void vexp(const float* x, float* y, long n) { for (long i = 0; i < n; ++i) y[i] = exp(x[i]); }\n'
+                'extern "C" void verf(const float* x, float* y, long n) { for (long i = 0; i < n; ++i) y[i] = erf(x[i]); }\n')
+    p = subprocess.run(["clang++-22", "-std=c++17", "-O1", "-shared", "-fPIC", "-o", lib, cpp],
+                       capture_output=True, text=True)
+    if not check("the freestanding math builds for the host", p.returncode == 0, p.stderr):
+        return
+    h = ctypes.CDLL(lib)
+
+    def run(fn, x):
+        y = np.zeros_like(x)
+        fn(x.ctypes.data_as(ctypes.c_void_p), y.ctypes.data_as(ctypes.c_void_p), ctypes.c_long(x.size))
+        return y
+
+    x = np.concatenate([np.linspace(-87, 88, 200001, dtype=np.float32),
+                        np.array([0.0, -0.0, 1e-30, -1e-30, 88.7], np.float32)])
+    want = np.exp(x.astype(np.float64))
+    got = run(h.vexp, x).astype(np.float64)
+    ulp = np.spacing(want.astype(np.float32)).astype(np.float64)
+    worst = float(np.max(np.abs(got - want) / ulp))
+    special = run(h.vexp, np.array([np.inf, -np.inf, np.nan, 100.0, -100.0], np.float32))
+    check(f"freestanding exp: within 2 ulp on [-87, 88] (worst {worst:.2f}), inf/-inf/nan/overflow/underflow",
+          worst <= 2.0 and special[0] == np.inf and special[1] == 0 and np.isnan(special[2])
+          and special[3] == np.inf and special[4] == 0)
+    x = np.linspace(-6, 6, 120001, dtype=np.float32)
+    import math
+    want = np.array([math.erf(float(v)) for v in x])
+    err = float(np.max(np.abs(run(h.verf, x).astype(np.float64) - want)))
+    # Abramowitz and Stegun's 1.5e-7, plus rounding in float.
+    check(f"freestanding erf: absolute error {err:.1e} < 6e-7 on [-6, 6]", err < 6e-7)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bin", required=True)
@@ -179,6 +232,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="hexmoe-source-") as work:
         inputs = [(f"{n} layer {t}", os.path.join(EXAMPLES, n + "_layer.mlir"), ["--weight-type=" + t])
                   for n in ("mixtral", "deepseek_v3") for t in ("f32", "bf16")]
+        layer_count = len(inputs)
         if not opts.layers_only:
             inputs += list(model_dirs(work))
         first_cuda = None
@@ -186,11 +240,35 @@ def main():
         for i, (name, path, flags) in enumerate(inputs):
             dump = os.path.join(work, f"dump{i}")
             art = os.path.join(work, f"a{i}.hxm")
-            p = subprocess.run([os.path.join(opts.bin, "hexmoe-compile"), path, "--target=cuda-source,hip-source",
+            # Every rocm architecture for the layers; the oldest and the newest but one for models.
+            rocm = "rocm" if i < layer_count else "rocm:gfx906,rocm:gfx942"
+            p = subprocess.run([os.path.join(opts.bin, "hexmoe-compile"), path,
+                                "--target=cuda-source,hip-source,cuda," + rocm,
                                 "--dump-kernels=" + dump, "-o", art, "--quiet"] + flags,
                                capture_output=True, text=True)
-            if not check(f"{name}: compiles for cuda-source,hip-source", p.returncode == 0, p.stderr):
+            if not check(f"{name}: compiles for cuda-source,hip-source,cuda,rocm", p.returncode == 0, p.stderr):
                 continue
+            records = [line for line in open(os.path.join(dump, "cuda-cpp.cu")).read().splitlines()
+                       if line.startswith("//@hexmoe-abi ")]
+            for arch in (80, 90):
+                ptx_file = os.path.join(dump, f"ptx-sm_{arch}.ptx")
+                ptx_text = open(ptx_file).read()
+                check(f"{name}: cuda sm_{arch} PTX carries its {len(records)} ABI records",
+                      all(ptx_text.count(r + "\n") == 1 for r in records) and f".target sm_{arch}" in ptx_text)
+                if ptxas:
+                    p = subprocess.run([ptxas, f"-arch=sm_{arch}", "-o", os.path.join(dump, f"aot_{arch}.cubin"),
+                                        ptx_file], capture_output=True, text=True)
+                    check(f"{name}: ptxas sm_{arch} on the cuda target's PTX", p.returncode == 0, p.stderr)
+            for gfx in ("gfx906", "gfx90a", "gfx942", "gfx950"):
+                co = os.path.join(dump, f"hsaco-{gfx}.hsaco")
+                if i >= layer_count and not os.path.exists(co):
+                    continue
+                blob = open(co, "rb").read()
+                p = subprocess.run(["llvm-readelf-22", "-h", co], capture_output=True, text=True)
+                flags = [line for line in p.stdout.splitlines() if "Flags:" in line]
+                check(f"{name}: rocm {gfx} is an AMDGPU code object carrying its ABI records",
+                      "EM_AMDGPU" in p.stdout and flags and f" {gfx}" in flags[0]
+                      and all(blob.count(b"\n" + r.encode() + b"\n") == 1 for r in records), p.stdout + p.stderr)
             cu, hip = os.path.join(dump, "cuda-cpp.cu"), os.path.join(dump, "hip-cpp.hip")
             first_cuda = first_cuda or cu
             kernels = open(cu).read().count('extern "C" __global__')
@@ -237,6 +315,7 @@ def main():
                           and f" {gfx}" in flags[0], p.stdout + p.stderr)
         if first_cuda:
             check_helpers(open(first_cuda).read(), work, check)
+            check_freestanding_math(work, check, opts.bin)
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 

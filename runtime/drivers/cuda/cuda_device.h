@@ -21,6 +21,9 @@ namespace hexmoe::hal::cuda {
 /// __global__` kernels take one pointer per binding, then `const long*
 /// dims`; one thread per workgroup of the launch plan.
 inline constexpr const char* kCudaSourceFormat = "cuda-cpp";
+/// PTX for one architecture ("ptx-sm_90"), the same kernels compiled ahead
+/// of time; the driver loads the newest the device runs before cuda-cpp.
+inline constexpr const char* kPtxFormatPrefix = "ptx-sm_";
 
 /// What a device's buffers, queue and executables share.
 struct Context {
@@ -54,12 +57,12 @@ class CudaBuffer final : public hal::Buffer {
 
 class CudaExecutable final : public hal::Executable {
  public:
-  /// Finds the artifact's cuda-cpp program, checks each kernel's ABI record
-  /// against the artifact's launch metadata, compiles it with NVRTC for the
-  /// device (`nvrtcOptions` added to the driver's), loads the PTX and
-  /// resolves every kernel. NotFound when the artifact has no cuda-cpp
-  /// executable; code that does not compile or load is InvalidArgument with
-  /// the compiler's or the JIT's log.
+  /// Picks the artifact's PTX for the newest architecture the device runs,
+  /// else its cuda-cpp program (compiled with NVRTC for the device,
+  /// `nvrtcOptions` added to the driver's); checks each kernel's ABI record
+  /// against the artifact's launch metadata, loads the PTX and resolves every
+  /// kernel. NotFound when the artifact has neither; code that does not
+  /// compile or load is InvalidArgument with the compiler's or the JIT's log.
   static StatusOr<std::unique_ptr<CudaExecutable>> load(std::shared_ptr<Context> context,
                                                         const schema::Artifact& artifact,
                                                         const std::string& nvrtcOptions, const std::string& what);
@@ -75,7 +78,7 @@ class CudaExecutable final : public hal::Executable {
  private:
   CudaExecutable() = default;
   std::shared_ptr<Context> context_;
-  std::string format_ = kCudaSourceFormat;
+  std::string format_;
   CUmodule module_ = nullptr;
   std::vector<CUfunction> functions_;
   std::vector<int> bindingCounts_;

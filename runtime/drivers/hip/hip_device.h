@@ -20,6 +20,9 @@ namespace hexmoe::hal::hip {
 /// __global__` kernels take one pointer per binding, then `const long*
 /// dims`; one thread per workgroup of the launch plan.
 inline constexpr const char* kHipSourceFormat = "hip-cpp";
+/// An AMDGPU code object for one architecture ("hsaco-gfx942"), the same
+/// kernels compiled ahead of time; its ABI records are a string constant in it.
+inline constexpr const char* kHsacoFormatPrefix = "hsaco-";
 
 /// What a device's buffers, queue and executables share.
 struct Context {
@@ -72,7 +75,7 @@ class HipExecutable final : public hal::Executable {
  private:
   HipExecutable() = default;
   std::shared_ptr<Context> context_;
-  std::string format_ = kHipSourceFormat;
+  std::string format_;
   hipModule_t module_ = nullptr;
   std::vector<hipFunction_t> functions_;
   std::vector<int> bindingCounts_;
