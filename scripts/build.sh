@@ -5,8 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${HEXMOE_BUILD_DIR:-build}
 export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
-# Paths relative to the checkout, so a fresh clone elsewhere (CI) hits the cache.
-export CCACHE_BASEDIR="$PWD"
 if [ ! -f "$build/build.ninja" ]; then
   cmake -G Ninja -B "$build" -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 "$@"
