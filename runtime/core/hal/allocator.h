@@ -6,7 +6,11 @@
 
 namespace hexmoe::hal {
 
-/// Mirrors hexmoe_allocator_t. Without hooks, aligned_alloc/free are used.
+/// The machine's physical memory in bytes (SIZE_MAX when it cannot be read).
+size_t physicalMemoryBytes();
+
+/// Mirrors hexmoe_allocator_t. Without hooks, aligned_alloc/free are used,
+/// and a request larger than physical memory fails without reaching them.
 struct HostAllocator {
   void* user = nullptr;
   void* (*allocate)(void* user, size_t size, size_t alignment) = nullptr;

@@ -3,9 +3,12 @@
 // runtime/drivers/init.cpp, so the core never names a driver.
 #include "runtime/core/hal/driver.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
+
+#include <unistd.h>
 
 namespace hexmoe::hal {
 namespace {
@@ -18,8 +21,18 @@ std::string joinNames(const std::vector<std::string>& names) {
 
 }  // namespace
 
+size_t physicalMemoryBytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long pageSize = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || pageSize <= 0) return SIZE_MAX;
+  return static_cast<size_t>(pages) * static_cast<size_t>(pageSize);
+}
+
 void* HostAllocator::allocateBytes(size_t size, size_t alignment) const {
   if (allocate) return allocate(user, size, alignment);
+  // More than the machine holds can never be backed; refusing it here keeps
+  // the request out of the C allocator, whose rounding below could overflow.
+  if (size > physicalMemoryBytes()) return nullptr;
   const size_t rounded = (size + alignment - 1) / alignment * alignment;
   return std::aligned_alloc(alignment, rounded);
 }

@@ -9,7 +9,9 @@ namespace hexmoe::hal::cpu {
 StatusOr<std::unique_ptr<CpuBuffer>> CpuBuffer::allocate(const hal::HostAllocator& allocator, size_t size) {
   const size_t bytes = std::max(size, hal::kBufferAlignment);
   void* data = allocator.allocateBytes(bytes, hal::kBufferAlignment);
-  if (!data) return resourceExhausted("cannot allocate " + std::to_string(size) + " bytes of host memory");
+  if (!data)
+    return resourceExhausted("cannot allocate " + std::to_string(size) + " bytes of host memory (the machine has " +
+                             std::to_string(hal::physicalMemoryBytes()) + ")");
   if (reinterpret_cast<uintptr_t>(data) % hal::kBufferAlignment != 0) {
     allocator.deallocateBytes(data, bytes);
     return internalError("the allocator returned memory that is not " +
