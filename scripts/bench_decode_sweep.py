@@ -1,18 +1,25 @@
 #!/usr/bin/python3
-"""Batched decode against the memory roof: the quarter-size Mixtral layer (H 1024, I 3584, 8
-experts, top-2; 352 MB of f32 experts) at T = 1, 2, 4, ..., 256 tokens a call, uniform routing.
+"""Batched decode and prefill against the roofline: the quarter-size Mixtral layer (H 1024, I 3584,
+8 experts, top-2; 352 MB of f32 experts) at T = 1, 2, 4, ..., 256, 512 and 2048 tokens a call,
+uniform routing.
 
 For each T, `hexmoe-run --repeat` times the layer (median of --reps calls after a warm-up) and the
 script counts the expert bytes a call must read: every expert that at least one token picked, its
 three matrices once (a kernel that streams each weight once per call whatever the tokens per
 expert reads exactly this). GB/s over that, divided by `hexmoe-bench stream`'s read bandwidth
-measured in the same run, is the fraction of the roof; GFLOP/s counts 2 x 3 x H x I per token
-copy. Weights: --weight-type f32 (default) or bf16.
+measured in the same run, is the fraction of the memory roof; GFLOP/s counts 2 x 3 x H x I per
+token copy, over `hexmoe-bench fma` (the FMA throughput measured in the same run) the fraction
+of the compute roof. "of roofline" is the time the slower of the two roofs allows over the
+measured time. OpenBLAS (through torch.mm, same threads) runs only the layer's GEMMs on exactly
+the row groups the router produced, in the same run: the dense peer prefill is measured
+against. Weights: --weight-type f32 (default) or bf16.
 
   scripts/bench_decode_sweep.py [--bin build/bin] [--threads 2] [--reps 20]
-                                [--tokens 1,2,4,8,16,32,64,128,256] [--weight-type f32]
+                                [--tokens 1,2,4,8,16,32,64,128,256,512,2048] [--weight-type f32]
+                                [--json results.json]
 """
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -23,6 +30,8 @@ import numpy as np
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import bench_layer  # noqa: E402
 import layers  # noqa: E402
 import reference  # noqa: E402
 import torch  # noqa: E402
@@ -33,17 +42,25 @@ def main():
     ap.add_argument("--bin", default=os.path.join(ROOT, "build", "bin"))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--reps", type=int, default=20)
-    ap.add_argument("--tokens", default="1,2,4,8,16,32,64,128,256")
+    ap.add_argument("--tokens", default="1,2,4,8,16,32,64,128,256,512,2048")
     ap.add_argument("--weight-type", default="f32", choices=["f32", "bf16"])
+    ap.add_argument("--json", help="also write the rows here")
     a = ap.parse_args()
+    torch.set_num_threads(a.threads)
     model = layers.QUARTER
     h, i, e, k = model["H"], model["I"], model["E"], model["K"]
     width = 4 if a.weight_type == "f32" else 2
     stream = subprocess.run([os.path.join(a.bin, "hexmoe-bench"), "stream", f"--threads={a.threads}"],
                             capture_output=True, text=True, check=True).stdout
     roof = float(re.search(r"read_gbps=([0-9.]+)", stream).group(1))
-    print(f"read bandwidth (hexmoe-bench stream, {a.threads} threads): {roof:.1f} GB/s")
-    print(f"{'T':>4s} {'experts':>7s} {'ms':>8s} {'GB/s':>7s} {'of roof':>8s} {'GFLOP/s':>8s}")
+    fma = subprocess.run([os.path.join(a.bin, "hexmoe-bench"), "fma", f"--threads={a.threads}"],
+                         capture_output=True, text=True, check=True).stdout
+    peak = float(re.search(r"fma_gflops=([0-9.]+)", fma).group(1))
+    print(f"read bandwidth (hexmoe-bench stream, {a.threads} threads): {roof:.1f} GB/s; "
+          f"FMA throughput (hexmoe-bench fma): {peak:.1f} GFLOP/s")
+    print(f"{'T':>5s} {'experts':>7s} {'ms':>9s} {'GB/s':>6s} {'of mem':>6s} {'GFLOP/s':>7s} {'of fma':>6s} "
+          f"{'of roofline':>11s} {'OpenBLAS ms':>11s} {'OpenBLAS/hexmoe':>15s}")
+    rows = []
     with tempfile.TemporaryDirectory(prefix="hexmoe-sweep-") as work:
         src = os.path.join(work, "layer.mlir")
         with open(src, "w") as f:
@@ -64,9 +81,19 @@ def main():
             ms = float(re.search(r"median ([0-9.]+) ms", out).group(1))
             ids, _ = reference.mixtral_router(torch.from_numpy(arrays[0]), torch.from_numpy(arrays[1]))
             used = len(set(ids.flatten().tolist()))
-            gbps = used * 3 * h * i * width / (ms * 1e-3) / 1e9
-            gflops = 2 * 3 * h * i * t * k / (ms * 1e-3) / 1e9
-            print(f"{t:4d} {used:7d} {ms:8.3f} {gbps:7.1f} {gbps / roof:7.0%} {gflops:8.1f}", flush=True)
+            nbytes = used * 3 * h * i * width
+            flops = 2 * 3 * h * i * t * k
+            gbps = nbytes / (ms * 1e-3) / 1e9
+            gflops = flops / (ms * 1e-3) / 1e9
+            roofline_ms = max(nbytes / (roof * 1e9), flops / (peak * 1e9)) * 1e3
+            blas_ms, _ = bench_layer.grouped_gemm_ms(model, arrays, max(3, a.reps // 4))
+            print(f"{t:5d} {used:7d} {ms:9.3f} {gbps:6.1f} {gbps / roof:6.0%} {gflops:7.1f} {gflops / peak:6.0%} "
+                  f"{roofline_ms / ms:11.0%} {blas_ms:11.3f} {blas_ms / ms:14.2f}x", flush=True)
+            rows.append(dict(tokens=t, experts=used, ms=ms, gbps=gbps, gflops=gflops, read_roof_gbps=roof,
+                             fma_gflops=peak, of_roofline=roofline_ms / ms, openblas_ms=blas_ms))
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(dict(layer=model["name"], weight_type=a.weight_type, threads=a.threads, rows=rows), f, indent=1)
     return 0
 
 

@@ -118,11 +118,29 @@ Value KernelBuilder::decodeE4m3(Value bytes, bool exact) {
   return v;
 }
 
+Value KernelBuilder::widenToF32(Value v) {
+  auto vt = dyn_cast<VectorType>(v.getType());
+  Type elem = vt ? vt.getElementType() : v.getType();
+  auto like = [&](Type t) -> Type { return vt ? Type(VectorType::get(vt.getShape(), t)) : t; };
+  if (elem.isF32()) return v;
+  if (!elem.isBF16()) return arith::ExtFOp::create(b_, loc_, like(b_.getF32Type()), v);
+  // bf16 is the high half of an f32: zero-extend its bits and shift them
+  // up. LLVM's own bf16 extension of vectors wider than the registers
+  // (16 lanes on AVX2) calls a soft-float routine the kernels cannot link.
+  Value bits = arith::BitcastOp::create(b_, loc_, like(b_.getI16Type()), v);
+  Value wide = arith::ExtUIOp::create(b_, loc_, like(b_.getI32Type()), bits);
+  Value sixteen = vt ? Value(arith::ConstantOp::create(
+                           b_, loc_, like(b_.getI32Type()),
+                           DenseElementsAttr::get(cast<ShapedType>(like(b_.getI32Type())), b_.getI32IntegerAttr(16))))
+                     : i32(16);
+  Value shifted = arith::ShLIOp::create(b_, loc_, wide, sixteen);
+  return arith::BitcastOp::create(b_, loc_, like(b_.getF32Type()), shifted);
+}
+
 Value KernelBuilder::loadF32(Value mem, Value i) {
   Value v = load(mem, i);
   if (v.getType().isInteger(8)) return decodeE4m3(v, /*exact=*/true);
-  if (!v.getType().isF32()) v = arith::ExtFOp::create(b_, loc_, b_.getF32Type(), v);
-  return v;
+  return widenToF32(v);
 }
 void KernelBuilder::store(Value v, Value mem, Value i) {
   memref::StoreOp::create(b_, loc_, v, mem, ValueRange{i});
@@ -132,10 +150,7 @@ Value KernelBuilder::loadVec(Value mem, Value i) {
   auto vt = VectorType::get({config_.vectorWidth}, elem);
   Value v = vector::LoadOp::create(b_, loc_, vt, mem, ValueRange{i});
   if (elem.isInteger(8)) return decodeE4m3(v, /*exact=*/true);
-  if (!elem.isF32())
-    v = arith::ExtFOp::create(b_, loc_, VectorType::get({config_.vectorWidth}, b_.getF32Type()),
-                              v);
-  return v;
+  return widenToF32(v);
 }
 void KernelBuilder::storeVec(Value v, Value mem, Value i) {
   vector::StoreOp::create(b_, loc_, v, mem, ValueRange{i});
@@ -189,6 +204,24 @@ void KernelBuilder::ifThen(Value cond, const std::function<void()> &body) {
     body();
     scf::YieldOp::create(b_, loc_);
   });
+}
+
+void KernelBuilder::ifThenElse(Value cond, const std::function<void()> &then,
+                               const std::function<void()> &otherwise) {
+  auto branch = [&](const std::function<void()> &body) {
+    return [&](OpBuilder &nested, Location) {
+      OpBuilder::InsertionGuard guard(b_);
+      b_.setInsertionPoint(nested.getInsertionBlock(), nested.getInsertionPoint());
+      body();
+      scf::YieldOp::create(b_, loc_);
+    };
+  };
+  scf::IfOp::create(b_, loc_, cond, branch(then), branch(otherwise));
+}
+
+Value KernelBuilder::zeroVec() {
+  auto vf32 = VectorType::get({config_.vectorWidth}, b_.getF32Type());
+  return arith::ConstantOp::create(b_, loc_, vf32, DenseElementsAttr::get(vf32, b_.getF32FloatAttr(0.0f)));
 }
 
 KernelBuilder::Weight KernelBuilder::bindWeight(int &slot, const WeightFormat &format, int64_t matrices,
@@ -341,6 +374,58 @@ SmallVector<Value> KernelBuilder::dotTile(ArrayRef<Row> acts, ArrayRef<Row> weig
   }
   if (rest > 0) addBlock(idx(full), idx(full * bc), rest, vec, scalar);
   return reduce(vec, scalar);
+}
+
+void KernelBuilder::packPanel(ArrayRef<Row> rows, Value k0, int64_t len, Value panel) {
+  const int64_t vw = config_.vectorWidth, width = static_cast<int64_t>(rows.size());
+  assert(width % vw == 0 && "a panel is whole vectors wide");
+  const int64_t main = len / vw * vw;
+  for (int64_t g = 0; g < width; g += vw) {
+    ArrayRef<Row> group = rows.slice(g, vw);
+    if (main > 0)
+      loop(idx(0), idx(main), idx(vw), [&](Value kk) {
+        SmallVector<Value> m;
+        for (const Row &row : group) m.push_back(loadWeight(row, add(k0, kk), /*vector=*/true));
+        // Transpose: stage s swaps bit s of the row and the lane index, so
+        // after log2(vw) stages m[l] holds lane l of every row.
+        for (int64_t s = vw / 2; s >= 1; s /= 2) {
+          SmallVector<int64_t> lo(vw), hi(vw);
+          for (int64_t j = 0; j < vw; ++j) {
+            lo[j] = (j & s) == 0 ? j : vw + j - s;
+            hi[j] = (j & s) == 0 ? j + s : vw + j;
+          }
+          SmallVector<Value> next(m);
+          for (int64_t i = 0; i < vw; ++i) {
+            if (i & s) continue;
+            next[i] = vector::ShuffleOp::create(b_, loc_, m[i], m[i + s], lo);
+            next[i + s] = vector::ShuffleOp::create(b_, loc_, m[i], m[i + s], hi);
+          }
+          m = std::move(next);
+        }
+        for (int64_t l = 0; l < vw; ++l) storeVec(m[l], panel, add(mul(add(kk, idx(l)), idx(width)), idx(g)));
+      });
+    if (main < len)
+      loop(idx(main), idx(len), idx(1), [&](Value kk) {
+        for (int64_t j = 0; j < vw; ++j)
+          store(loadWeight(group[j], add(k0, kk), /*vector=*/false), panel, add(mul(kk, idx(width)), idx(g + j)));
+      });
+  }
+}
+
+SmallVector<Value> KernelBuilder::panelTile(ArrayRef<Row> acts, Value panel, int64_t width, Value k0, int64_t len,
+                                            ArrayRef<Value> init) {
+  const int64_t vw = config_.vectorWidth, nv = width / vw;
+  assert(static_cast<int64_t>(init.size()) == static_cast<int64_t>(acts.size()) * nv);
+  return loop(idx(0), idx(len), idx(1), init, [&](Value k, ValueRange carried) {
+    SmallVector<Value> p;
+    for (int64_t v = 0; v < nv; ++v) p.push_back(loadVec(panel, add(mul(k, idx(width)), idx(v * vw))));
+    SmallVector<Value> next(carried.begin(), carried.end());
+    for (size_t q = 0; q < acts.size(); ++q) {
+      Value a = splat(loadF32(acts[q].mem, add(acts[q].base, add(k0, k))));
+      for (int64_t v = 0; v < nv; ++v) next[q * nv + v] = vector::FMAOp::create(b_, loc_, a, p[v], next[q * nv + v]);
+    }
+    return next;
+  });
 }
 
 void KernelBuilder::finish() { func::ReturnOp::create(b_, loc_); }

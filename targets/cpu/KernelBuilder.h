@@ -81,6 +81,8 @@ public:
   /// Loads vectorWidth f32 lanes starting at `i`, widening bf16 and e4m3fn.
   mlir::Value loadVec(mlir::Value mem, mlir::Value i);
   void storeVec(mlir::Value v, mlir::Value mem, mlir::Value i);
+  /// A bf16 or f16 scalar or vector as f32 (exact); f32 as it is.
+  mlir::Value widenToF32(mlir::Value v);
   mlir::Value splat(mlir::Value scalar);
   mlir::Value scratch(int64_t n, mlir::Type elementType);
 
@@ -97,6 +99,8 @@ public:
                  const std::function<void(mlir::Value)> &body,
                  const std::function<void(mlir::Value)> &rest);
   void ifThen(mlir::Value cond, const std::function<void()> &body);
+  /// scf.if with an else branch.
+  void ifThenElse(mlir::Value cond, const std::function<void()> &then, const std::function<void()> &otherwise);
 
   /// One row of the dot-product tile: where a vector of K elements starts;
   /// for a block-scaled weight row also where its row block's scales start
@@ -133,6 +137,27 @@ public:
   /// rows accumulate each block of columns apart and add it times its scale.
   llvm::SmallVector<mlir::Value> dotTile(llvm::ArrayRef<Row> acts, llvm::ArrayRef<Row> weights,
                                          int64_t k);
+
+  /// Packs columns [k0, k0 + len) of `rows` (a multiple of vectorWidth
+  /// weight rows, any format, dequantised to f32) into the panel
+  /// `panel[(k - k0) * rows.size() + j]`: one column of the slab is then one
+  /// contiguous run of rows.size() floats. Each vectorWidth x vectorWidth
+  /// block is transposed in registers with shuffles; a tail of fewer than
+  /// vectorWidth columns is copied one element at a time.
+  void packPanel(llvm::ArrayRef<Row> rows, mlir::Value k0, int64_t len, mlir::Value panel);
+
+  /// The outer-product micro-kernel over a packed panel of `width` rows
+  /// (a multiple of vectorWidth): for k in [0, len), loads width/vectorWidth
+  /// panel vectors, broadcasts acts[q][k0 + k] for every token row q, and
+  /// fuses a multiply-add into acc[q * width/vectorWidth + v], which starts
+  /// from `init`. acc[q * nv + v] lane l is then token q's sum for panel row
+  /// v * vectorWidth + l: no horizontal reductions, and each panel vector
+  /// loaded feeds acts.size() multiply-adds.
+  llvm::SmallVector<mlir::Value> panelTile(llvm::ArrayRef<Row> acts, mlir::Value panel, int64_t width,
+                                           mlir::Value k0, int64_t len, llvm::ArrayRef<mlir::Value> init);
+
+  /// A vector of vectorWidth f32 zeros.
+  mlir::Value zeroVec();
 
   /// Ends the kernel with `return`.
   void finish();

@@ -24,6 +24,20 @@ constexpr int64_t kRouterTokensPerWorkgroup = 4;
 constexpr int64_t kCombineTokensPerWorkgroup = 8;
 constexpr int64_t kDenseTokensPerWorkgroup = 16;
 constexpr int64_t kOutputRowsPerWorkgroup = 32;
+/// Grouped expert kernels switch from dot tiles to the packed-panel
+/// outer-product micro-kernel (KernelBuilder::panelTile) once an expert has
+/// this many token rows: below it, packing a slab costs more than it saves.
+constexpr int64_t kPanelMinRows = 32;
+/// The most bytes a packed panel takes (a stack buffer of the kernel). Down
+/// projections split a longer reduction into blocks that fit; a gate/up
+/// panel longer than this keeps the dot tiles.
+constexpr int64_t kPanelBytes = 1 << 20;
+/// Down projections' panels stay about L2-sized.
+constexpr int64_t kDownPanelBytes = 256 << 10;
+
+/// Token rows per micro-kernel tile: mr x 2 vector accumulators, two panel
+/// vectors and a broadcast fit the 16 (AVX2) or 32 (AVX-512) registers.
+int64_t panelTokenRows(const KernelConfig &c) { return c.vectorWidth >= 16 ? 12 : 6; }
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -331,6 +345,42 @@ void overSlab(KernelBuilder &kb, ArrayRef<KernelBuilder::Row> rows, int64_t k, V
   kb.ifThen(one, [&] { body(rows); });
 }
 
+/// lo plus the largest multiple of `step` that fits in [lo, hi).
+Value wholeSteps(KernelBuilder &kb, Value lo, Value hi, int64_t step) {
+  Value span = arith::SubIOp::create(kb.b(), kb.loc(), hi, lo);
+  return kb.add(lo, kb.mul(kb.divIdx(span, kb.idx(step)), kb.idx(step)));
+}
+
+/// Covers token rows [begin, end) with tiles of mr rows, then the remainder
+/// (< mr) with at most one tile of each power of two below mr, largest
+/// first: a remainder of 5 runs as 4 + 1 rows, not five single rows.
+void tokenTiles(KernelBuilder &kb, Value begin, Value end, int64_t mr,
+                const std::function<void(Value, int64_t)> &tile) {
+  Value whole = wholeSteps(kb, begin, end, mr);
+  kb.loop(begin, whole, kb.idx(mr), [&](Value r) { tile(r, mr); });
+  int64_t top = 1;
+  while (top * 2 < mr) top *= 2;
+  Value rem = arith::SubIOp::create(kb.b(), kb.loc(), end, whole);
+  for (int64_t p = top; p >= 1; p /= 2) {
+    Value bit = arith::AndIOp::create(kb.b(), kb.loc(), rem, kb.idx(p));
+    Value has = arith::CmpIOp::create(kb.b(), kb.loc(), arith::CmpIPredicate::ne, bit, kb.idx(0));
+    Value before = arith::AndIOp::create(kb.b(), kb.loc(), rem, kb.idx(~(2 * p - 1)));
+    kb.ifThen(has, [&] { tile(kb.add(whole, before), p); });
+  }
+}
+
+/// Where an expert has kPanelMinRows token rows or more, runs `panelSlab`
+/// over whole panels of `width` output rows in [first, last) and returns
+/// where they end; otherwise runs nothing and returns `first`. The rows
+/// from there on take the dot tiles, emitted once by the caller.
+Value panelSlabs(KernelBuilder &kb, Value tokenRows, Value first, Value last, int64_t width,
+                 const std::function<void(Value)> &panelSlab) {
+  Value many = arith::CmpIOp::create(kb.b(), kb.loc(), arith::CmpIPredicate::uge, tokenRows, kb.idx(kPanelMinRows));
+  Value whole = wholeSteps(kb, first, last, width);
+  kb.ifThen(many, [&] { kb.loop(first, whole, kb.idx(width), panelSlab); });
+  return arith::SelectOp::create(kb.b(), kb.loc(), many, whole, first);
+}
+
 } // namespace
 
 Launch emitGateUp(KernelBuilder &kb, const GateUpSpec &s) {
@@ -355,7 +405,9 @@ Launch emitGateUp(KernelBuilder &kb, const GateUpSpec &s) {
 
   // For each slab of gate/up rows, every token row of the expert: the slab
   // stays in L1/L2 while the rows stream by.
-  auto slab = [&](Value i, int64_t n) {
+  // nrMax token rows a dot tile where the weights are plain (one where they
+  // are block-scaled, whose per-block accumulators would not fit).
+  auto slab = [&](Value i, int64_t n, int64_t nrMax) {
     SmallVector<KernelBuilder::Row> rowsOfSlab;
     for (const KernelBuilder::Weight *mat : {&gate, &up})
       for (int64_t j = 0; j < n; ++j) rowsOfSlab.push_back(kb.weightRow(*mat, range.expert, kb.add(i, kb.idx(j))));
@@ -383,17 +435,58 @@ Launch emitGateUp(KernelBuilder &kb, const GateUpSpec &s) {
           kb.storeVec(kb.mul(activate(kb, g, s.gelu), u), out, at);
         }
       };
-      // Two token rows a tile where 32 vector registers hold the 2 x 2n
-      // accumulators (AVX-512) and the weights are plain: each weight vector
-      // loaded then feeds two FMAs (one where it is block-scaled, whose
-      // per-block accumulators would not fit).
-      const int64_t perTile = kb.config().vectorWidth >= 16 && w.front().blockCols == 0 ? 2 : 1;
+      const int64_t perTile = w.front().blockCols == 0 ? nrMax : 1;
       kb.tiledLoop(range.begin, range.end, perTile, [&](Value r) { tokens(r, perTile); },
                    [&](Value r) { tokens(r, 1); });
     });
   };
-  kb.tiledLoop(work.first, work.last, step, [&](Value i) { slab(i, step); },
-               [&](Value i) { slab(i, 1); });
+  // Dot tiles over weight rows [lo, hi). AVX-512's 32 registers hold two
+  // token rows by 2 x 4 gate/up rows, so each weight vector loaded feeds two
+  // FMAs. AVX2's 16 hold one token row by 2 x 4 rows, or, where an expert
+  // has three token rows or more, three by 2 x 2: seven loads for twelve
+  // FMAs instead of nine for eight.
+  const int64_t vw = kb.config().vectorWidth;
+  auto dotSlabs = [&](Value lo, Value hi) {
+    const int64_t nr = vw >= 16 ? 2 : 1;
+    auto byFour = [&] {
+      kb.tiledLoop(lo, hi, step, [&](Value i) { slab(i, step, nr); }, [&](Value i) { slab(i, 1, nr); });
+    };
+    if (vw >= 16 || step < 4) return byFour();
+    Value three = arith::CmpIOp::create(kb.b(), kb.loc(), arith::CmpIPredicate::uge, tokenRows, kb.idx(3));
+    kb.ifThenElse(three, [&] {
+      kb.tiledLoop(lo, hi, 2, [&](Value i) { slab(i, 2, 3); }, [&](Value i) { slab(i, 1, 3); });
+    }, byFour);
+  };
+  if (!s.grouped || 2 * vw * h * 4 > kPanelBytes) {
+    dotSlabs(work.first, work.last);
+  } else {
+    // Enough token rows: vw gate rows and the same vw up rows are packed
+    // into one panel, and tiles of token rows run the outer-product
+    // micro-kernel over it; accumulator 2q holds token q's vw gate sums and
+    // 2q + 1 its up sums, so the activation and the store are whole vectors.
+    Value panel = kb.scratch(2 * vw * h, f32);
+    const int64_t mr = panelTokenRows(kb.config());
+    auto panelSlab = [&](Value i) {
+      SmallVector<KernelBuilder::Row> w;
+      for (const KernelBuilder::Weight *mat : {&gate, &up})
+        for (int64_t j = 0; j < vw; ++j) w.push_back(kb.weightRow(*mat, range.expert, kb.add(i, kb.idx(j))));
+      kb.packPanel(w, kb.idx(0), h, panel);
+      auto tile = [&](Value r, int64_t nr) {
+        SmallVector<KernelBuilder::Row> acts;
+        for (int64_t q = 0; q < nr; ++q) {
+          Value token = kb.divIdx(kb.toIndex(kb.load(copies, kb.add(r, kb.idx(q)))), kb.idx(s.topK));
+          acts.push_back({hidden, kb.mul(token, kb.idx(h))});
+        }
+        SmallVector<Value> acc =
+            kb.panelTile(acts, panel, 2 * vw, kb.idx(0), h, SmallVector<Value>(2 * nr, kb.zeroVec()));
+        for (int64_t q = 0; q < nr; ++q)
+          kb.storeVec(kb.mul(activate(kb, acc[2 * q], s.gelu), acc[2 * q + 1]), out,
+                      kb.add(kb.mul(kb.add(r, kb.idx(q)), kb.idx(inter)), i));
+      };
+      tokenTiles(kb, range.begin, range.end, mr, tile);
+    };
+    dotSlabs(panelSlabs(kb, tokenRows, work.first, work.last, vw, panelSlab), work.last);
+  }
   kb.finish();
   if (s.grouped) return {e * work.tiles, false, 1};
   return {work.tiles, true, kDenseTokensPerWorkgroup};
@@ -442,8 +535,44 @@ Launch emitDown(KernelBuilder &kb, const DownSpec &s) {
                    [&](Value r) { tile(r, 1, hh, w); });
     });
   };
-  kb.tiledLoop(work.first, work.last, step, [&](Value hh) { slab(hh, step); },
-               [&](Value hh) { slab(hh, 1); });
+  const int64_t vw = kb.config().vectorWidth, width = 2 * vw;
+  if (!s.grouped) {
+    kb.tiledLoop(work.first, work.last, step, [&](Value hh) { slab(hh, step); },
+                 [&](Value hh) { slab(hh, 1); });
+  } else {
+    // Enough token rows: 2 vw output rows are packed a block of the
+    // reduction at a time, and tiles of token rows run the outer-product
+    // micro-kernel; a block after the first adds to what the one before
+    // stored.
+    const int64_t block = std::min<int64_t>(inter, std::max<int64_t>(vw, kDownPanelBytes / (width * 4) / vw * vw));
+    Value panel = kb.scratch(width * block, f32);
+    const int64_t mr = panelTokenRows(kb.config());
+    auto panelSlab = [&](Value hh) {
+      SmallVector<KernelBuilder::Row> w;
+      for (int64_t j = 0; j < width; ++j) w.push_back(kb.weightRow(down, range.expert, kb.add(hh, kb.idx(j))));
+      for (int64_t k0 = 0; k0 < inter; k0 += block) {
+        const int64_t len = std::min(block, inter - k0);
+        kb.packPanel(w, kb.idx(k0), len, panel);
+        auto tile = [&](Value r, int64_t nr) {
+          SmallVector<KernelBuilder::Row> acts;
+          SmallVector<Value> init, at;
+          for (int64_t q = 0; q < nr; ++q) {
+            acts.push_back({act, kb.mul(kb.add(r, kb.idx(q)), kb.idx(inter))});
+            for (int64_t v = 0; v < 2; ++v) {
+              Value col = kb.add(hh, kb.idx(v * vw));
+              at.push_back(kb.add(kb.mul(kb.add(r, kb.idx(q)), kb.idx(h)), col));
+              init.push_back(k0 > 0 ? kb.loadVec(out, at.back()) : bias ? kb.loadVec(bias, col) : kb.zeroVec());
+            }
+          }
+          SmallVector<Value> acc = kb.panelTile(acts, panel, width, kb.idx(k0), len, init);
+          for (size_t n = 0; n < acc.size(); ++n) kb.storeVec(acc[n], out, at[n]);
+        };
+        tokenTiles(kb, range.begin, range.end, mr, tile);
+      }
+    };
+    Value rest = panelSlabs(kb, tokenRows, work.first, work.last, width, panelSlab);
+    kb.tiledLoop(rest, work.last, step, [&](Value hh) { slab(hh, step); }, [&](Value hh) { slab(hh, 1); });
+  }
   kb.finish();
   if (s.grouped) return {e * work.tiles, false, 1};
   return {work.tiles, true, kDenseTokensPerWorkgroup};

@@ -12,9 +12,17 @@
 // CHECK: func.func @layer_1_sort_by_expert({{.*}} attributes {moe.abi = array<i64: {{.*}}>, moe.kernel, moe.num_bindings = 4 : i64, moe.tile = 0 : i64, moe.workgroups = 1 : i64}
 // CHECK: func.func @layer_2_expert_gate_up({{.*}} attributes {moe.abi = array<i64: {{.*}}>, moe.kernel, moe.num_bindings = 6 : i64, moe.tile = 0 : i64, moe.workgroups = 8 : i64}
 // The fused gate/up kernel gathers rows through the copy indices and keeps
-// vector accumulators: bf16 weights are widened in registers.
+// vector accumulators: bf16 weights are widened in registers (their bits
+// shifted into the high half of an f32), and an expert with 32 token rows
+// or more packs its slab into a panel (transposed with shuffles) for the
+// outer-product micro-kernel.
+// CHECK: arith.cmpi uge, %{{.*}}, %c32
 // CHECK: vector.load %{{.*}} : memref<?xbf16>, vector<8xbf16>
-// CHECK: arith.extf %{{.*}} : vector<8xbf16> to vector<8xf32>
+// CHECK: arith.bitcast %{{.*}} : vector<8xbf16> to vector<8xi16>
+// CHECK: arith.extui %{{.*}} : vector<8xi16> to vector<8xi32>
+// CHECK: arith.shli
+// CHECK: vector.shuffle
+// CHECK: vector.broadcast %{{.*}} : f32 to vector<8xf32>
 // CHECK: vector.fma %{{.*}} : vector<8xf32>
 // CHECK: math.exp
 // Workgroups cover 32 output rows of f32 weights, 64 of bf16 (about the same
