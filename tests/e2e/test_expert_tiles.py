@@ -22,7 +22,11 @@ x86-64-v4 as AVX2 code). The logits after the prefill and each decode step
 must match the float64 reference on the same (rounded or dequantised)
 weights to a relative error < 1e-4 (max |difference| / max |logit|).
 
-Usage: test_expert_tiles.py --bin BUILD/bin
+--quick (the sanitizer tier, where the generated kernels run uninstrumented
+and only the compiler and runtime around them are checked) runs one CPU
+variant and the first shape.
+
+Usage: test_expert_tiles.py --bin BUILD/bin [--quick]
 """
 import argparse
 import os
@@ -54,12 +58,16 @@ TOLERANCE = 1e-4
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bin", required=True)
+    ap.add_argument("--quick", action="store_true", help="one CPU variant and the first shape only")
     opts = ap.parse_args()
     torch.set_num_threads(1)
     variants = E.runnable_variants()
     if not variants:
         print("FAIL: this host runs no CPU variant (needs at least AVX2/FMA, x86-64-v3)")
         return 1
+    cases = CASES[:1] if opts.quick else CASES
+    if opts.quick:
+        variants = variants[:1]
     passed = failed = 0
 
     def report(name, ok, detail=""):
@@ -69,7 +77,7 @@ def main():
         failed += not ok
 
     with tempfile.TemporaryDirectory(prefix="hexmoe-tiles-") as work:
-        for tag, config, formats, prompts in CASES:
+        for tag, config, formats, prompts in cases:
             for label, dtype, rounding, quantise in formats:
                 model = T.round_model(T.random_model(config, 23), rounding)
                 tensors = T.checkpoint_tensors(model, dtype)
