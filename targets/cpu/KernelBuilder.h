@@ -4,9 +4,10 @@
 // `(bindings: !llvm.ptr, dims: !llvm.ptr, workgroup_id: i64, workgroup_count: i64)`.
 // KernelBuilder creates such a function, turns each binding into a flat
 // `memref<?xT>` and offers the few scalar/vector building blocks the kernel
-// generators need: loops, loads, and a register-blocked dot-product tile that
+// generators need: loops, loads, a register-blocked dot-product tile that
 // keeps a small grid of vector accumulators and issues one fused multiply-add
-// per weight vector and token row.
+// per weight vector and token row, and for many token rows a packed weight
+// panel with an outer-product micro-kernel over it.
 //
 //===----------------------------------------------------------------------===//
 #ifndef HEXMOE_TARGETS_CPU_KERNELBUILDER_H

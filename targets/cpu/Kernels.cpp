@@ -28,11 +28,11 @@ constexpr int64_t kOutputRowsPerWorkgroup = 32;
 /// outer-product micro-kernel (KernelBuilder::panelTile) once an expert has
 /// this many token rows: below it, packing a slab costs more than it saves.
 constexpr int64_t kPanelMinRows = 32;
-/// The most bytes a packed panel takes (a stack buffer of the kernel). Down
-/// projections split a longer reduction into blocks that fit; a gate/up
-/// panel longer than this keeps the dot tiles.
+/// The most bytes a gate/up panel takes (a stack buffer of the kernel, the
+/// whole hidden size long); a longer one keeps the dot tiles.
 constexpr int64_t kPanelBytes = 1 << 20;
-/// Down projections' panels stay about L2-sized.
+/// Down projections pack their panels a block of the reduction at a time,
+/// each block at most this (about L2-sized).
 constexpr int64_t kDownPanelBytes = 256 << 10;
 
 /// Token rows per micro-kernel tile: mr x 2 vector accumulators, two panel
